@@ -1,0 +1,16 @@
+# Cross builds need header-only host libraries (FlatBuffers, nlohmann/json) without the rest of
+# /usr/include, which would shadow the wasm sysroot. Make a folder holding only links to them.
+function(tailor_host_includes out_var)
+  set(dir "${CMAKE_BINARY_DIR}/hostinc")
+  file(MAKE_DIRECTORY "${dir}")
+  foreach(lib flatbuffers nlohmann)
+    find_path(_inc_${lib} NAMES "${lib}" PATHS /usr/include /usr/local/include NO_CMAKE_FIND_ROOT_PATH NO_DEFAULT_PATH)
+    if(NOT _inc_${lib})
+      message(FATAL_ERROR "header-only library '${lib}' not found: run scripts/bootstrap")
+    endif()
+    if(NOT EXISTS "${dir}/${lib}")
+      file(CREATE_LINK "${_inc_${lib}}/${lib}" "${dir}/${lib}" SYMBOLIC)
+    endif()
+  endforeach()
+  set(${out_var} "${dir}" PARENT_SCOPE)
+endfunction()

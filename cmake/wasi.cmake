@@ -1,0 +1,37 @@
+# Toolchain for the WASI reactor (tailor.wasm).
+# Uses the official wasi-sdk when WASI_SDK_PREFIX is set (environment or -D),
+# otherwise Debian's clang-19 + lld-19 + wasi-libc + libc++-19-dev-wasm32 (sysroot /usr).
+set(CMAKE_SYSTEM_NAME WASI)
+set(CMAKE_SYSTEM_VERSION 1)
+set(CMAKE_SYSTEM_PROCESSOR wasm32)
+list(APPEND CMAKE_MODULE_PATH "${CMAKE_CURRENT_LIST_DIR}")
+
+if(NOT WASI_SDK_PREFIX AND DEFINED ENV{WASI_SDK_PREFIX})
+  set(WASI_SDK_PREFIX "$ENV{WASI_SDK_PREFIX}")
+endif()
+
+if(WASI_SDK_PREFIX)
+  set(CMAKE_C_COMPILER "${WASI_SDK_PREFIX}/bin/clang")
+  set(CMAKE_CXX_COMPILER "${WASI_SDK_PREFIX}/bin/clang++")
+  set(CMAKE_AR "${WASI_SDK_PREFIX}/bin/llvm-ar" CACHE FILEPATH "")
+  set(CMAKE_RANLIB "${WASI_SDK_PREFIX}/bin/llvm-ranlib" CACHE FILEPATH "")
+  set(CMAKE_SYSROOT "${WASI_SDK_PREFIX}/share/wasi-sysroot")
+else()
+  find_program(TAILOR_WASI_CLANG NAMES clang-19 REQUIRED)
+  find_program(TAILOR_WASI_CLANGXX NAMES clang++-19 REQUIRED)
+  find_program(TAILOR_WASI_AR NAMES llvm-ar-19 REQUIRED)
+  find_program(TAILOR_WASI_RANLIB NAMES llvm-ranlib-19 REQUIRED)
+  set(CMAKE_C_COMPILER "${TAILOR_WASI_CLANG}")
+  set(CMAKE_CXX_COMPILER "${TAILOR_WASI_CLANGXX}")
+  set(CMAKE_AR "${TAILOR_WASI_AR}" CACHE FILEPATH "")
+  set(CMAKE_RANLIB "${TAILOR_WASI_RANLIB}" CACHE FILEPATH "")
+  set(CMAKE_SYSROOT "/usr")
+endif()
+
+set(CMAKE_C_COMPILER_TARGET wasm32-wasi)
+set(CMAKE_CXX_COMPILER_TARGET wasm32-wasi)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(TAILOR_WASM_TARGET wasi)

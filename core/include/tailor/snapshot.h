@@ -1,0 +1,66 @@
+// Snapshot: a verified, read-in-place view of one tenant's .tsnap FlatBuffer.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "tailor/snapshot_generated.h"
+#include "tailor/status.h"
+
+namespace tailor {
+
+// The engine reads snapshots whose min_engine <= kEngineAbi and writes kSchemaVersion.
+constexpr uint32_t kSchemaVersion = 1;
+constexpr uint32_t kEngineAbi = 1;
+constexpr uint32_t kMissingCode = 0xFFFFFFFFu;
+
+struct SnapshotLimits {
+  size_t max_bytes = size_t(1) << 30;  // 1 GiB
+  uint32_t max_depth = 64;
+  uint32_t max_tables = 4'000'000;
+  uint32_t max_items = 5'000'000;
+  uint32_t max_embedding_dim = 1024;
+};
+
+class Snapshot {
+ public:
+  Snapshot() = default;
+  // Verifies structure (FlatBuffers verifier under `limits`) and semantics (column lengths,
+  // every index in range, acyclic categories). Does not copy: `bytes` must outlive the Snapshot.
+  static Result<Snapshot> open(std::span<const uint8_t> bytes, const SnapshotLimits& limits = {});
+
+  const fb::Snapshot& root() const { return *root_; }
+  const fb::Items& items() const { return *root_->items(); }
+  uint32_t item_count() const { return item_count_; }
+  uint16_t embedding_dim() const { return embedding_dim_; }
+  // Lower-case hex SHA-256 of the snapshot bytes.
+  const std::string& hash() const { return hash_; }
+  size_t byte_size() const { return bytes_.size(); }
+
+  // Index lookups; -1 when absent.
+  int32_t find_item(std::string_view id) const;
+  int32_t find_slot(std::string_view id) const;
+  int32_t find_site(std::string_view id) const;
+  int32_t find_category(std::string_view id) const;
+  int32_t find_brand(std::string_view id) const;
+  int32_t find_attribute(std::string_view name) const;
+  // Code of `value` in a categorical/tag attribute's dictionary, kMissingCode when absent.
+  uint32_t find_code(int32_t attribute, std::string_view value) const;
+  // True when category `c` is `ancestor` or below it.
+  bool category_within(int32_t c, int32_t ancestor) const;
+
+ private:
+  Status validate(const SnapshotLimits& limits);
+  std::span<const uint8_t> bytes_;
+  const fb::Snapshot* root_ = nullptr;
+  uint32_t item_count_ = 0;
+  uint16_t embedding_dim_ = 0;
+  std::string hash_;
+};
+
+inline std::string_view sv(const flatbuffers::String* s) {
+  return s ? std::string_view(s->c_str(), s->size()) : std::string_view();
+}
+
+}  // namespace tailor

@@ -1,0 +1,41 @@
+#include "tailor/engine.h"
+
+#include <cstring>
+
+namespace tailor {
+
+Status Engine::load_snapshot(std::span<const uint8_t> bytes) {
+  if (bytes.size() > limits_.snapshot.max_bytes)
+    return Status(Code::kLimitExceeded, "snapshot is " + std::to_string(bytes.size()) +
+                                            " bytes, over the limit of " + std::to_string(limits_.snapshot.max_bytes));
+  std::unique_ptr<uint64_t[]> copy(new uint64_t[(bytes.size() + 7) / 8 + 1]);
+  if (!bytes.empty()) std::memcpy(copy.get(), bytes.data(), bytes.size());
+  auto opened = Snapshot::open({reinterpret_cast<const uint8_t*>(copy.get()), bytes.size()}, limits_.snapshot);
+  if (!opened.ok()) return opened.status();
+  bytes_ = std::move(copy);
+  snapshot_ = std::move(opened.value());
+  loaded_ = true;
+  output_.clear();
+  return Status::Ok();
+}
+
+Status Engine::decide(std::string_view request_json, std::span<const uint8_t> profile_bytes) {
+  output_.clear();
+  if (!loaded_) return Status(Code::kNoSnapshot, "no snapshot loaded: call load_snapshot first");
+  auto req = parse_request(request_json, limits_.request);
+  if (!req.ok()) return req.status();
+  Profile profile;
+  const Profile* p = nullptr;
+  if (!profile_bytes.empty()) {
+    auto opened = Profile::open(profile_bytes, limits_.profile);
+    if (!opened.ok()) return opened.status();
+    profile = opened.value();
+    p = &profile;
+  }
+  arena_.reset();
+  Status st = tailor::decide(snapshot_, req.value(), p, arena_, output_, limits_.pipeline);
+  if (!st.ok()) output_.clear();
+  return st;
+}
+
+}  // namespace tailor

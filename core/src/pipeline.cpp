@@ -1,0 +1,612 @@
+#include "tailor/pipeline.h"
+
+#include <algorithm>
+
+#include "tailor/explain.h"
+#include "tailor/json_writer.h"
+#include "tailor/scoring.h"
+
+namespace tailor {
+namespace {
+
+// Everything one request derives once from the snapshot, request and profile.
+struct Context {
+  const Snapshot& snap;
+  const Request& req;
+  const Profile* profile;  // null when absent or without personalization consent
+  Arena& arena;
+  int32_t site = -1;
+  int64_t now = 0;
+  std::span<float> category_affinity = {};  // per category (with half-weight inheritance)
+  std::span<float> brand_affinity = {};     // per brand
+  std::span<const float> user_vector = {};  // unit length, or empty
+  std::span<uint32_t> request_exclude = {}; // sorted item indices
+  std::span<uint32_t> purchased = {};       // sorted item indices
+  std::span<uint32_t> viewed = {};          // sorted item indices
+};
+
+bool contains_sorted(std::span<const uint32_t> v, uint32_t x) { return std::binary_search(v.begin(), v.end(), x); }
+
+template <class V>
+bool contains(const V* v, uint32_t x) {
+  if (!v) return false;
+  for (auto e : *v)
+    if (static_cast<uint32_t>(e) == x) return true;
+  return false;
+}
+
+// Resolves item ids to sorted, unique indices; unknown ids are dropped.
+std::span<uint32_t> resolve_ids(Context& cx, const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* ids) {
+  if (!ids) return {};
+  auto out = cx.arena.alloc<uint32_t>(ids->size());
+  size_t n = 0;
+  for (auto* s : *ids) {
+    int32_t i = cx.snap.find_item(sv(s));
+    if (i >= 0) out[n++] = static_cast<uint32_t>(i);
+  }
+  std::sort(out.begin(), out.begin() + n);
+  n = std::unique(out.begin(), out.begin() + n) - out.begin();
+  return out.first(n);
+}
+
+std::span<uint32_t> resolve_ids(Context& cx, const std::vector<std::string>& ids) {
+  auto out = cx.arena.alloc<uint32_t>(ids.size());
+  size_t n = 0;
+  for (auto& s : ids) {
+    int32_t i = cx.snap.find_item(s);
+    if (i >= 0) out[n++] = static_cast<uint32_t>(i);
+  }
+  std::sort(out.begin(), out.begin() + n);
+  n = std::unique(out.begin(), out.begin() + n) - out.begin();
+  return out.first(n);
+}
+
+// Dense affinity arrays in snapshot index space, so scoring never touches strings.
+void project_profile(Context& cx) {
+  const fb::Snapshot& root = cx.snap.root();
+  const uint32_t ncat = root.categories() ? root.categories()->size() : 0;
+  const uint32_t nbrand = root.brands() ? root.brands()->size() : 0;
+  cx.category_affinity = cx.arena.zeroed<float>(ncat);
+  cx.brand_affinity = cx.arena.zeroed<float>(nbrand);
+  if (!cx.profile) return;
+  const fb::Profile& p = cx.profile->root();
+  auto direct = cx.arena.zeroed<float>(ncat);
+  if (p.categories())
+    for (auto* a : *p.categories()) {
+      int32_t c = cx.snap.find_category(sv(a->key()));
+      if (c >= 0) direct[c] = a->weight();
+    }
+  // A category inherits half of its parent's affinity when that is larger than its own.
+  for (uint32_t c = 0; c < ncat; ++c) {
+    float best = direct[c], factor = 1.0f;
+    for (int32_t q = root.categories()->Get(c)->parent(); q >= 0; q = root.categories()->Get(q)->parent()) {
+      factor *= 0.5f;
+      float v = direct[q] * factor;
+      if (v > best) best = v;
+    }
+    cx.category_affinity[c] = best;
+  }
+  if (p.brands())
+    for (auto* a : *p.brands()) {
+      int32_t b = cx.snap.find_brand(sv(a->key()));
+      if (b >= 0) cx.brand_affinity[b] = a->weight();
+    }
+  const uint16_t dim = cx.snap.embedding_dim();
+  if (dim > 0 && p.embedding() && p.embedding()->size() == dim) {
+    auto v = cx.arena.alloc<float>(dim);
+    for (uint16_t i = 0; i < dim; ++i) v[i] = p.embedding()->Get(i);
+    cx.user_vector = v;
+  }
+  cx.purchased = resolve_ids(cx, p.recent_bought());
+  cx.viewed = resolve_ids(cx, p.recent_viewed());
+}
+
+// Per dictionary code affinity for one attribute (AttributeAffinity terms).
+std::span<float> attribute_affinity(Context& cx, int32_t attribute) {
+  const fb::Attribute* at = cx.snap.items().attributes()->Get(attribute);
+  auto out = cx.arena.zeroed<float>(at->dict() ? at->dict()->size() : 0);
+  if (!cx.profile || !cx.profile->root().attributes()) return out;
+  std::string_view name = sv(at->name());
+  for (auto* a : *cx.profile->root().attributes()) {
+    if (sv(a->attribute()) != name) continue;
+    uint32_t code = cx.snap.find_code(attribute, sv(a->value()));
+    if (code != kMissingCode) out[code] = a->weight();
+  }
+  return out;
+}
+
+// ---- term values (before weight), one item at a time; the loops below go column by column ----
+
+float attribute_value(const fb::Attribute& at, uint32_t item) {
+  float v = at.numbers()->Get(item);
+  if (v != v) return 0.0f;
+  float lo = at.min(), hi = at.max();
+  if (!(hi > lo)) return 1.0f;
+  return (v - lo) / (hi - lo);
+}
+
+float attribute_affinity_value(const fb::Attribute& at, std::span<const float> aff, uint32_t item) {
+  if (at.type() == fb::AttributeType::Categorical) {
+    uint32_t code = at.codes()->Get(item);
+    return code == kMissingCode ? 0.0f : aff[code];
+  }
+  float best = 0.0f;
+  for (uint32_t k = at.offsets()->Get(item), e = at.offsets()->Get(item + 1); k < e; ++k)
+    best = std::max(best, aff[at.tags()->Get(k)]);
+  return best;
+}
+
+float embedding_value(const Context& cx, uint32_t item) {
+  if (cx.user_vector.empty()) return 0.0f;
+  const fb::Items& it = cx.snap.items();
+  const uint32_t dim = cx.snap.embedding_dim();
+  if (it.embedding_f32() && it.embedding_f32()->size() == uint64_t(cx.snap.item_count()) * dim)
+    return dot_f32(it.embedding_f32()->data() + uint64_t(item) * dim, cx.user_vector.data(), dim);
+  const int8_t* q = it.embedding_i8()->data() + uint64_t(item) * dim;
+  return dot_i8(q, cx.user_vector.data(), dim) * it.embedding_scale()->Get(item);
+}
+
+int64_t item_age(const Context& cx, uint32_t item) {
+  const auto* pub = cx.snap.items().published_at();
+  if (!pub) return -1;
+  int64_t t = pub->Get(item);
+  return t > 0 ? cx.now - t : -1;
+}
+
+float popularity_value(const Context& cx, const fb::Term& t, uint32_t item) {
+  const auto* pop = cx.snap.items().popularity();
+  if (!pop) return 0.0f;
+  float v = pop->Get(item);
+  if (t.half_life_days() > 0.0f) {
+    int64_t age = item_age(cx, item);
+    if (age > 0) v *= decay(age, t.half_life_days());
+  }
+  return v;
+}
+
+float recency_value(const Context& cx, const fb::Term& t, uint32_t item) {
+  int64_t age = item_age(cx, item);
+  if (age < 0) return 0.0f;
+  return decay(age, t.half_life_days());
+}
+
+struct TermState {
+  const fb::Term* term;
+  std::span<float> attr_aff;  // AttributeAffinity only
+  bool active;
+};
+
+float term_value(const Context& cx, const TermState& ts, uint32_t item) {
+  const fb::Term& t = *ts.term;
+  const fb::Items& it = cx.snap.items();
+  switch (t.kind()) {
+    case fb::TermKind::Attribute:
+      return attribute_value(*it.attributes()->Get(t.attribute()), item);
+    case fb::TermKind::CategoryAffinity: {
+      int32_t c = it.category() ? it.category()->Get(item) : -1;
+      return c >= 0 ? cx.category_affinity[c] : 0.0f;
+    }
+    case fb::TermKind::BrandAffinity: {
+      int32_t b = it.brand() ? it.brand()->Get(item) : -1;
+      return b >= 0 ? cx.brand_affinity[b] : 0.0f;
+    }
+    case fb::TermKind::AttributeAffinity:
+      return attribute_affinity_value(*it.attributes()->Get(t.attribute()), ts.attr_aff, item);
+    case fb::TermKind::Embedding:
+      return embedding_value(cx, item);
+    case fb::TermKind::Popularity:
+      return popularity_value(cx, t, item);
+    case fb::TermKind::Recency:
+      return recency_value(cx, t, item);
+  }
+  return 0.0f;
+}
+
+// ---- rules ----
+
+bool rule_in_scope(const Context& cx, const fb::Rule& r, int32_t slot) {
+  if (r.slots() && r.slots()->size() && !contains(r.slots(), static_cast<uint32_t>(slot))) return false;
+  if (r.sites() && r.sites()->size() && (cx.site < 0 || !contains(r.sites(), static_cast<uint32_t>(cx.site))))
+    return false;
+  if (r.starts_at() && cx.now < r.starts_at()) return false;
+  if (r.ends_at() && cx.now >= r.ends_at()) return false;
+  return true;
+}
+
+bool rule_matches(const Context& cx, const fb::Rule& r, uint32_t item) {
+  const fb::ItemMatch* m = r.match();
+  if (!m) return true;
+  const fb::Items& it = cx.snap.items();
+  if (m->items() && m->items()->size() && !contains(m->items(), item)) return false;
+  if (m->categories() && m->categories()->size()) {
+    int32_t c = it.category() ? it.category()->Get(item) : -1;
+    bool any = false;
+    for (int32_t want : *m->categories()) any = any || cx.snap.category_within(c, want);
+    if (!any) return false;
+  }
+  if (m->brands() && m->brands()->size()) {
+    int32_t b = it.brand() ? it.brand()->Get(item) : -1;
+    if (b < 0 || !contains(m->brands(), static_cast<uint32_t>(b))) return false;
+  }
+  if (m->attribute() >= 0 && m->values()) {
+    const fb::Attribute& at = *it.attributes()->Get(m->attribute());
+    bool any = false;
+    if (at.type() == fb::AttributeType::Categorical) {
+      any = contains(m->values(), at.codes()->Get(item));
+    } else {
+      for (uint32_t k = at.offsets()->Get(item), e = at.offsets()->Get(item + 1); k < e && !any; ++k)
+        any = contains(m->values(), at.tags()->Get(k));
+    }
+    if (!any) return false;
+  }
+  if (m->number_attribute() >= 0) {
+    float v = it.attributes()->Get(m->number_attribute())->numbers()->Get(item);
+    if (!(v >= m->number_min() && v <= m->number_max())) return false;
+  }
+  return true;
+}
+
+// ---- hard filters ----
+
+bool denied(const Context& cx, uint32_t item) {
+  const auto* lists = cx.snap.root().deny_lists();
+  if (!lists) return false;
+  for (auto* d : *lists) {
+    if (d->site() != -1 && d->site() != cx.site) continue;
+    if (d->items() && std::binary_search(d->items()->begin(), d->items()->end(), item)) return true;
+  }
+  return false;
+}
+
+struct SlotResult {
+  int32_t slot;
+  uint32_t candidates = 0;
+  uint32_t filtered[static_cast<int>(FilterReason::kCount)] = {};
+  std::span<uint32_t> rule_excluded;   // per rule index: items removed by exclude rules
+  std::span<uint32_t> ranked;          // output item indices
+  std::span<float> scores;             // parallel to ranked
+  std::span<int32_t> pinned_by;        // parallel to ranked: rule index or -1
+};
+
+Status gather_candidates(Context& cx, const fb::Slot& slot, const SlotRequest& sr, SlotResult& res,
+                         std::span<uint32_t>& out, const PipelineLimits& limits) {
+  const uint32_t n = cx.snap.item_count();
+  switch (slot.source()) {
+    case fb::SourceKind::All: {
+      if (n > limits.max_candidates)
+        return Status(Code::kLimitExceeded, "slot '" + sr.id + "': " + std::to_string(n) + " candidates, over the limit");
+      out = cx.arena.alloc<uint32_t>(n);
+      for (uint32_t i = 0; i < n; ++i) out[i] = i;
+      break;
+    }
+    case fb::SourceKind::Category: {
+      out = cx.arena.alloc<uint32_t>(n);
+      const auto* cat = cx.snap.items().category();
+      size_t k = 0;
+      for (uint32_t i = 0; cat && i < n; ++i)
+        if (cx.snap.category_within(cat->Get(i), slot.source_index())) out[k++] = i;
+      out = out.first(k);
+      break;
+    }
+    case fb::SourceKind::Collection: {
+      const auto* items = cx.snap.root().collections()->Get(slot.source_index())->items();
+      size_t m = items ? items->size() : 0;
+      out = cx.arena.alloc<uint32_t>(m);
+      for (size_t i = 0; i < m; ++i) out[i] = items->Get(i);
+      break;
+    }
+    case fb::SourceKind::Request: {
+      out = cx.arena.alloc<uint32_t>(sr.items.size());
+      size_t k = 0;
+      for (auto& id : sr.items) {
+        int32_t i = cx.snap.find_item(id);
+        if (i < 0) { ++res.filtered[static_cast<int>(FilterReason::kUnknownItem)]; continue; }
+        bool dup = false;
+        for (size_t j = 0; j < k && !dup; ++j) dup = out[j] == static_cast<uint32_t>(i);
+        if (!dup) out[k++] = static_cast<uint32_t>(i);
+      }
+      out = out.first(k);
+      break;
+    }
+  }
+  res.candidates = static_cast<uint32_t>(out.size()) + res.filtered[static_cast<int>(FilterReason::kUnknownItem)];
+  return Status::Ok();
+}
+
+// Removes candidates that fail a hard filter, counting each by the first reason that hit it.
+void apply_filters(Context& cx, const fb::Slot& slot, int32_t slot_index, SlotResult& res, std::span<uint32_t>& cand) {
+  const fb::Items& it = cx.snap.items();
+  const uint64_t site_bit = cx.site >= 0 ? (uint64_t(1) << cx.site) : 0;
+  const auto* rules = cx.snap.root().rules();
+  const uint32_t nrules = rules ? rules->size() : 0;
+  res.rule_excluded = cx.arena.zeroed<uint32_t>(nrules);
+  auto excl = cx.arena.alloc<int32_t>(nrules);
+  size_t nexcl = 0;
+  for (uint32_t r = 0; r < nrules; ++r)
+    if (rules->Get(r)->action() == fb::RuleAction::Exclude && rule_in_scope(cx, *rules->Get(r), slot_index))
+      excl[nexcl++] = static_cast<int32_t>(r);
+
+  size_t keep = 0;
+  for (uint32_t item : cand) {
+    FilterReason why = FilterReason::kCount;
+    if (denied(cx, item)) why = FilterReason::kDenyList;
+    else if (contains_sorted(cx.request_exclude, item)) why = FilterReason::kRequestExclude;
+    else if (it.site_mask() && it.site_mask()->Get(item) != 0 && !(it.site_mask()->Get(item) & site_bit))
+      why = FilterReason::kSiteScope;
+    else if (slot.in_stock_only() && it.stock() && it.stock()->Get(item) == 0) why = FilterReason::kOutOfStock;
+    else if (slot.exclude_purchased() && contains_sorted(cx.purchased, item)) why = FilterReason::kAlreadyPurchased;
+    else if (slot.exclude_viewed() && contains_sorted(cx.viewed, item)) why = FilterReason::kAlreadyViewed;
+    if (why != FilterReason::kCount) { ++res.filtered[static_cast<int>(why)]; continue; }
+    bool removed = false;
+    for (size_t e = 0; e < nexcl && !removed; ++e)
+      if (rule_matches(cx, *rules->Get(excl[e]), item)) { ++res.rule_excluded[excl[e]]; removed = true; }
+    if (!removed) cand[keep++] = item;
+  }
+  cand = cand.first(keep);
+}
+
+bool ranks_before(float sa, uint32_t ia, float sb, uint32_t ib) { return sa > sb || (sa == sb && ia < ib); }
+
+Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vector<TermState>& terms,
+                   const PipelineLimits& limits) {
+  const fb::Snapshot& root = cx.snap.root();
+  res.slot = cx.snap.find_slot(sr.id);
+  if (res.slot < 0) {
+    std::string known;
+    if (root.slots())
+      for (auto* s : *root.slots()) known += (known.empty() ? "" : ", ") + std::string(sv(s->id()));
+    return Status(Code::kUnknownSlot, "unknown slot '" + sr.id + "' (this snapshot has: " + known + ")");
+  }
+  const fb::Slot& slot = *root.slots()->Get(res.slot);
+  int32_t size = sr.size > 0 ? sr.size : slot.size();
+  if (size > slot.max_size())
+    return Status(Code::kLimitExceeded, "slot '" + sr.id + "': size " + std::to_string(size) +
+                                            " is over the slot's max_size " + std::to_string(slot.max_size()));
+
+  std::span<uint32_t> cand;
+  Status st = gather_candidates(cx, slot, sr, res, cand, limits);
+  if (!st.ok()) return st;
+  apply_filters(cx, slot, res.slot, res, cand);
+
+  // Scoring, one term (column) at a time, summed in term order.
+  const fb::Strategy& strat = *root.strategies()->Get(slot.strategy());
+  terms.clear();
+  if (strat.terms())
+    for (auto* t : *strat.terms()) {
+      TermState ts{t, {}, !t->personal() || cx.profile != nullptr};
+      if (ts.active && t->kind() == fb::TermKind::AttributeAffinity) ts.attr_aff = attribute_affinity(cx, t->attribute());
+      terms.push_back(ts);
+    }
+  auto score = cx.arena.zeroed<float>(cand.size());
+  for (const TermState& ts : terms) {
+    if (!ts.active) continue;
+    const float w = ts.term->weight();
+    for (size_t c = 0; c < cand.size(); ++c) score[c] += w * term_value(cx, ts, cand[c]);
+  }
+
+  // Boost / bury rules.
+  const auto* rules = root.rules();
+  const uint32_t nrules = rules ? rules->size() : 0;
+  for (uint32_t r = 0; r < nrules; ++r) {
+    const fb::Rule& rule = *rules->Get(r);
+    if (rule.action() != fb::RuleAction::Boost && rule.action() != fb::RuleAction::Bury) continue;
+    if (!rule_in_scope(cx, rule, res.slot)) continue;
+    const float delta = rule.action() == fb::RuleAction::Boost ? rule.amount() : -rule.amount();
+    for (size_t c = 0; c < cand.size(); ++c)
+      if (rule_matches(cx, rule, cand[c])) score[c] += delta;
+  }
+
+  // Pins: each pin rule takes its best-ranked matching survivor.
+  auto pinned = cx.arena.zeroed<uint8_t>(cand.size());
+  struct Pin { uint32_t pos; int32_t rule; uint32_t c; };
+  auto pins = cx.arena.alloc<Pin>(nrules);
+  size_t npins = 0;
+  for (uint32_t r = 0; r < nrules; ++r) {
+    const fb::Rule& rule = *rules->Get(r);
+    if (rule.action() != fb::RuleAction::Pin || !rule_in_scope(cx, rule, res.slot)) continue;
+    int64_t best = -1;
+    for (size_t c = 0; c < cand.size(); ++c)
+      if (!pinned[c] && rule_matches(cx, rule, cand[c]) &&
+          (best < 0 || ranks_before(score[c], cand[c], score[best], cand[best])))
+        best = static_cast<int64_t>(c);
+    if (best < 0) continue;
+    pinned[best] = 1;
+    pins[npins++] = Pin{rule.position(), static_cast<int32_t>(r), static_cast<uint32_t>(best)};
+  }
+
+  // Top-k of the unpinned candidates by (score desc, item index asc).
+  const size_t k = std::min<size_t>(static_cast<size_t>(size), cand.size());
+  auto order = cx.arena.alloc<uint32_t>(cand.size());
+  size_t m = 0;
+  for (size_t c = 0; c < cand.size(); ++c)
+    if (!pinned[c]) order[m++] = static_cast<uint32_t>(c);
+  const size_t take = std::min(k, m);
+  std::partial_sort(order.begin(), order.begin() + take, order.begin() + m, [&](uint32_t a, uint32_t b) {
+    return ranks_before(score[a], cand[a], score[b], cand[b]);
+  });
+
+  // Merge: pins at their positions (earlier rules first), ranked items fill the rest.
+  res.ranked = cx.arena.alloc<uint32_t>(k);
+  res.scores = cx.arena.alloc<float>(k);
+  res.pinned_by = cx.arena.alloc<int32_t>(k);
+  auto slot_c = cx.arena.alloc<int64_t>(k);
+  for (size_t i = 0; i < k; ++i) slot_c[i] = -1;
+  auto pin_rule = cx.arena.alloc<int32_t>(k);
+  for (size_t p = 0; p < npins; ++p) {
+    size_t pos = std::min<size_t>(pins[p].pos ? pins[p].pos - 1 : 0, k ? k - 1 : 0);
+    while (pos < k && slot_c[pos] >= 0) ++pos;
+    if (pos >= k) {  // position taken or beyond the list: the latest free place from the end
+      pos = k;
+      while (pos > 0 && slot_c[pos - 1] >= 0) --pos;
+      if (pos == 0) continue;
+      --pos;
+    }
+    slot_c[pos] = pins[p].c;
+    pin_rule[pos] = pins[p].rule;
+  }
+  size_t next = 0;
+  for (size_t i = 0; i < k; ++i) {
+    int32_t rule = -1;
+    if (slot_c[i] >= 0) rule = pin_rule[i];
+    else if (next < take) slot_c[i] = order[next++];
+    res.pinned_by[i] = rule;
+  }
+  // Compact (only when pins could not fill and ranked ran out).
+  size_t out = 0;
+  for (size_t i = 0; i < k; ++i) {
+    if (slot_c[i] < 0) continue;
+    res.ranked[out] = cand[slot_c[i]];
+    res.scores[out] = score[slot_c[i]];
+    res.pinned_by[out] = res.pinned_by[i];
+    ++out;
+  }
+  res.ranked = res.ranked.first(out);
+  res.scores = res.scores.first(out);
+  res.pinned_by = res.pinned_by.first(out);
+  return Status::Ok();
+}
+
+void write_item(Context& cx, JsonWriter& w, const SlotResult& res, size_t i, const std::vector<TermState>& terms) {
+  const fb::Snapshot& root = cx.snap.root();
+  const fb::Items& it = cx.snap.items();
+  const uint32_t item = res.ranked[i];
+  w.begin_object();
+  w.key("id"); w.string(sv(it.ids()->Get(item)));
+  w.key("rank"); w.integer(static_cast<int64_t>(i + 1));
+  w.key("score"); w.number(res.scores[i]);
+  if (it.titles()) { w.key("title"); w.string(sv(it.titles()->Get(item))); }
+  if (it.category() && it.category()->Get(item) >= 0) {
+    w.key("category"); w.string(sv(root.categories()->Get(it.category()->Get(item))->id()));
+  }
+  if (it.brand() && it.brand()->Get(item) >= 0) {
+    w.key("brand"); w.string(sv(root.brands()->Get(it.brand()->Get(item))->id()));
+  }
+  if (it.price()) { w.key("price"); w.number(it.price()->Get(item), 4); }
+  if (res.pinned_by[i] >= 0) {
+    w.key("pinned"); w.string(sv(root.rules()->Get(res.pinned_by[i])->id()));
+  }
+  if (cx.req.explain) {
+    w.key("explain");
+    w.begin_object();
+    w.key("terms");
+    w.begin_array();
+    for (const TermState& ts : terms) {
+      if (!ts.active) continue;
+      float v = term_value(cx, ts, item);
+      w.begin_object();
+      w.key("name"); w.string(ts.term->name() ? sv(ts.term->name()) : term_kind_name(ts.term->kind()));
+      w.key("value"); w.number(v);
+      w.key("weight"); w.number(ts.term->weight());
+      w.key("contribution"); w.number(ts.term->weight() * v);
+      w.end_object();
+    }
+    w.end_array();
+    w.key("rules");
+    w.begin_array();
+    if (const auto* rules = root.rules())
+      for (uint32_t r = 0; r < rules->size(); ++r) {
+        const fb::Rule& rule = *rules->Get(r);
+        bool fired = static_cast<int32_t>(r) == res.pinned_by[i] ||
+                     ((rule.action() == fb::RuleAction::Boost || rule.action() == fb::RuleAction::Bury) &&
+                      rule_in_scope(cx, rule, res.slot) && rule_matches(cx, rule, item));
+        if (!fired) continue;
+        w.begin_object();
+        w.key("id"); w.string(sv(rule.id()));
+        w.key("action"); w.string(rule_action_name(rule.action()));
+        if (rule.action() == fb::RuleAction::Pin) {
+          w.key("position"); w.integer(rule.position());
+        } else {
+          w.key("amount"); w.number(rule.action() == fb::RuleAction::Boost ? rule.amount() : -rule.amount());
+        }
+        w.end_object();
+      }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_object();
+}
+
+void write_slot(Context& cx, JsonWriter& w, const SlotResult& res, const std::vector<TermState>& terms) {
+  const fb::Snapshot& root = cx.snap.root();
+  const fb::Slot& slot = *root.slots()->Get(res.slot);
+  w.begin_object();
+  w.key("id"); w.string(sv(slot.id()));
+  w.key("strategy"); w.string(sv(root.strategies()->Get(slot.strategy())->id()));
+  w.key("items");
+  w.begin_array();
+  for (size_t i = 0; i < res.ranked.size(); ++i) write_item(cx, w, res, i, terms);
+  w.end_array();
+  w.key("candidates"); w.integer(res.candidates);
+  w.key("filtered");
+  w.begin_object();
+  for (int f = 0; f < static_cast<int>(FilterReason::kCount); ++f)
+    if (res.filtered[f]) { w.key(filter_reason_name(static_cast<FilterReason>(f))); w.integer(res.filtered[f]); }
+  for (size_t r = 0; r < res.rule_excluded.size(); ++r)
+    if (res.rule_excluded[r]) {
+      std::string k = "rule:" + std::string(sv(root.rules()->Get(static_cast<uint32_t>(r))->id()));
+      w.key(k); w.integer(res.rule_excluded[r]);
+    }
+  w.end_object();
+  w.key("terms_off");
+  w.begin_array();
+  for (const TermState& ts : terms)
+    if (!ts.active) w.string(ts.term->name() ? sv(ts.term->name()) : term_kind_name(ts.term->kind()));
+  w.end_array();
+  w.end_object();
+}
+
+}  // namespace
+
+Status decide(const Snapshot& snap, const Request& req, const Profile* profile, Arena& arena, std::string& out,
+              const PipelineLimits& limits) {
+  const fb::Snapshot& root = snap.root();
+  std::string_view tenant = sv(root.tenant()->id());
+  if (!req.tenant.empty() && req.tenant != tenant)
+    return Status(Code::kInvalidArgument, "request is for tenant '" + req.tenant + "' but this engine serves '" +
+                                              std::string(tenant) + "'");
+  // Profile terms and filters run only with personalization consent: the request's own consent
+  // list wins (the edge knows the visitor's current choice); otherwise the profile's record.
+  bool consent = false;
+  if (req.has_consent)
+    consent = std::find(req.consent.begin(), req.consent.end(), kPersonalizationPurpose) != req.consent.end();
+  else if (profile)
+    consent = profile->has_consent(kPersonalizationPurpose);
+
+  Context cx{snap, req, consent ? profile : nullptr, arena};
+  if (!req.site.empty()) {
+    cx.site = snap.find_site(req.site);
+    if (cx.site < 0) return Status(Code::kInvalidArgument, "request.site: unknown site '" + req.site + "'");
+  }
+  cx.now = req.now > 0 ? req.now : root.built_at();
+  project_profile(cx);
+  cx.request_exclude = resolve_ids(cx, req.exclude);
+
+  std::vector<SlotResult> results(req.slots.size());
+  std::vector<std::vector<TermState>> terms(req.slots.size());
+  for (size_t s = 0; s < req.slots.size(); ++s) {
+    Status st = decide_slot(cx, req.slots[s], results[s], terms[s], limits);
+    if (!st.ok()) return st;
+  }
+
+  out.clear();
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("tenant"); w.string(tenant);
+  w.key("snapshot");
+  w.begin_object();
+  w.key("version"); w.string(sv(root.version()));
+  w.key("hash"); w.string(snap.hash());
+  w.key("built_at"); w.integer(root.built_at());
+  w.end_object();
+  if (cx.site >= 0) { w.key("site"); w.string(req.site); }
+  w.key("now"); w.integer(cx.now);
+  w.key("personalized"); w.boolean(cx.profile != nullptr);
+  w.key("slots");
+  w.begin_array();
+  for (size_t s = 0; s < results.size(); ++s) write_slot(cx, w, results[s], terms[s]);
+  w.end_array();
+  w.end_object();
+  return Status::Ok();
+}
+
+}  // namespace tailor

@@ -1,0 +1,108 @@
+#include "tailor/request.h"
+
+#include <nlohmann/json.hpp>
+
+namespace tailor {
+namespace {
+
+using json = nlohmann::json;
+
+Status bad(const std::string& field, const std::string& what) {
+  return Status(Code::kInvalidArgument, "request." + field + ": " + what);
+}
+
+Status read_string_list(const json& v, const std::string& field, size_t max, std::vector<std::string>& out) {
+  if (!v.is_array()) return bad(field, "must be an array of strings");
+  if (v.size() > max)
+    return Status(Code::kLimitExceeded,
+                  "request." + field + ": " + std::to_string(v.size()) + " entries, over the limit of " + std::to_string(max));
+  out.reserve(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string()) return bad(field + "[" + std::to_string(i) + "]", "must be a string");
+    out.push_back(v[i].get_ref<const std::string&>());
+  }
+  return Status::Ok();
+}
+
+Status read_string(const json& obj, const char* key, const std::string& field, std::string& out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return Status::Ok();
+  if (!it->is_string()) return bad(field, "must be a string");
+  out = it->get_ref<const std::string&>();
+  return Status::Ok();
+}
+
+bool as_int(const json& v, int64_t& out) {
+  if (v.is_number_integer()) { out = v.get<int64_t>(); return true; }
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    if (u > uint64_t(INT64_MAX)) return false;
+    out = static_cast<int64_t>(u);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<Request> parse_request(std::string_view text, const RequestLimits& limits) {
+  if (text.size() > limits.max_bytes)
+    return Status(Code::kLimitExceeded, "request is " + std::to_string(text.size()) +
+                                            " bytes, over the limit of " + std::to_string(limits.max_bytes));
+  json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  if (doc.is_discarded()) return Status(Code::kParseError, "request is not valid JSON");
+  if (!doc.is_object()) return Status(Code::kInvalidArgument, "request must be a JSON object");
+
+  Request r;
+  Status st;
+  if (!(st = read_string(doc, "tenant", "tenant", r.tenant)).ok()) return st;
+  if (!(st = read_string(doc, "site", "site", r.site)).ok()) return st;
+
+  if (auto it = doc.find("now"); it != doc.end() && !it->is_null()) {
+    if (!as_int(*it, r.now) || r.now < 0) return bad("now", "must be a non-negative integer (unix seconds)");
+  }
+  if (auto it = doc.find("consent"); it != doc.end() && !it->is_null()) {
+    if (!(st = read_string_list(*it, "consent", limits.max_ids, r.consent)).ok()) return st;
+    r.has_consent = true;
+  }
+  if (auto it = doc.find("exclude"); it != doc.end() && !it->is_null()) {
+    if (!(st = read_string_list(*it, "exclude", limits.max_ids, r.exclude)).ok()) return st;
+  }
+  if (auto it = doc.find("explain"); it != doc.end() && !it->is_null()) {
+    if (!it->is_boolean()) return bad("explain", "must be a boolean");
+    r.explain = it->get<bool>();
+  }
+  if (auto it = doc.find("user"); it != doc.end() && !it->is_null() && !it->is_object())
+    return bad("user", "must be an object");
+
+  auto slots = doc.find("slots");
+  if (slots == doc.end() || !slots->is_array() || slots->empty())
+    return bad("slots", "must be a non-empty array of {\"id\": ...}");
+  if (slots->size() > limits.max_slots)
+    return Status(Code::kLimitExceeded, "request.slots: " + std::to_string(slots->size()) +
+                                            " slots, over the limit of " + std::to_string(limits.max_slots));
+  for (size_t i = 0; i < slots->size(); ++i) {
+    const json& s = (*slots)[i];
+    std::string field = "slots[" + std::to_string(i) + "]";
+    SlotRequest sr;
+    if (s.is_string()) {
+      sr.id = s.get_ref<const std::string&>();
+    } else if (s.is_object()) {
+      if (!(st = read_string(s, "id", field + ".id", sr.id)).ok()) return st;
+      if (auto it = s.find("size"); it != s.end() && !it->is_null()) {
+        int64_t size = 0;
+        if (!as_int(*it, size) || size < 1 || size > 1000) return bad(field + ".size", "must be an integer from 1 to 1000");
+        sr.size = static_cast<int32_t>(size);
+      }
+      if (auto it = s.find("items"); it != s.end() && !it->is_null())
+        if (!(st = read_string_list(*it, field + ".items", limits.max_ids, sr.items)).ok()) return st;
+    } else {
+      return bad(field, "must be a slot id or an object {\"id\": ...}");
+    }
+    if (sr.id.empty()) return bad(field + ".id", "is required");
+    r.slots.push_back(std::move(sr));
+  }
+  return r;
+}
+
+}  // namespace tailor
