@@ -24,15 +24,23 @@ Status Engine::decide(std::string_view request_json, std::span<const uint8_t> pr
   if (!loaded_) return Status(Code::kNoSnapshot, "no snapshot loaded: call load_snapshot first");
   auto req = parse_request(request_json, limits_.request);
   if (!req.ok()) return req.status();
+  arena_.reset();
   Profile profile;
   const Profile* p = nullptr;
   if (!profile_bytes.empty()) {
+    // The profile is read in place, and FlatBuffers loads scalars through typed pointers: a host
+    // buffer at an odd address is copied to aligned scratch first (the size cap applies first).
+    if (reinterpret_cast<uintptr_t>(profile_bytes.data()) % alignof(uint64_t) != 0 &&
+        profile_bytes.size() <= limits_.profile.max_bytes) {
+      auto copy = arena_.alloc<uint64_t>((profile_bytes.size() + 7) / 8);
+      std::memcpy(copy.data(), profile_bytes.data(), profile_bytes.size());
+      profile_bytes = {reinterpret_cast<const uint8_t*>(copy.data()), profile_bytes.size()};
+    }
     auto opened = Profile::open(profile_bytes, limits_.profile);
     if (!opened.ok()) return opened.status();
     profile = opened.value();
     p = &profile;
   }
-  arena_.reset();
   Status st = tailor::decide(snapshot_, req.value(), p, arena_, output_, limits_.pipeline);
   if (!st.ok()) output_.clear();
   return st;

@@ -1,6 +1,7 @@
 #include "tailor/pipeline.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "tailor/explain.h"
 #include "tailor/json_writer.h"
@@ -146,11 +147,14 @@ float embedding_value(const Context& cx, uint32_t item) {
   return dot_i8(q, cx.user_vector.data(), dim) * it.embedding_scale()->Get(item);
 }
 
+constexpr int64_t kUnknownAge = INT64_MIN;
+
+// Seconds since publication; kUnknownAge without a date, <= 0 for items published after `now`.
 int64_t item_age(const Context& cx, uint32_t item) {
   const auto* pub = cx.snap.items().published_at();
-  if (!pub) return -1;
+  if (!pub) return kUnknownAge;
   int64_t t = pub->Get(item);
-  return t > 0 ? cx.now - t : -1;
+  return t > 0 ? cx.now - t : kUnknownAge;
 }
 
 float popularity_value(const Context& cx, const fb::Term& t, uint32_t item) {
@@ -159,14 +163,14 @@ float popularity_value(const Context& cx, const fb::Term& t, uint32_t item) {
   float v = pop->Get(item);
   if (t.half_life_days() > 0.0f) {
     int64_t age = item_age(cx, item);
-    if (age > 0) v *= decay(age, t.half_life_days());
+    if (age != kUnknownAge) v *= decay(age, t.half_life_days());
   }
   return v;
 }
 
 float recency_value(const Context& cx, const fb::Term& t, uint32_t item) {
   int64_t age = item_age(cx, item);
-  if (age < 0) return 0.0f;
+  if (age == kUnknownAge) return 0.0f;
   return decay(age, t.half_life_days());
 }
 
@@ -228,7 +232,7 @@ bool rule_matches(const Context& cx, const fb::Rule& r, uint32_t item) {
     int32_t b = it.brand() ? it.brand()->Get(item) : -1;
     if (b < 0 || !contains(m->brands(), static_cast<uint32_t>(b))) return false;
   }
-  if (m->attribute() >= 0 && m->values()) {
+  if (m->attribute() >= 0 && m->values() && m->values()->size()) {
     const fb::Attribute& at = *it.attributes()->Get(m->attribute());
     bool any = false;
     if (at.type() == fb::AttributeType::Categorical) {
@@ -273,8 +277,9 @@ Status gather_candidates(Context& cx, const fb::Slot& slot, const SlotRequest& s
   const uint32_t n = cx.snap.item_count();
   switch (slot.source()) {
     case fb::SourceKind::All: {
-      if (n > limits.max_candidates)
-        return Status(Code::kLimitExceeded, "slot '" + sr.id + "': " + std::to_string(n) + " candidates, over the limit");
+      if (n > limits.max_candidates)  // checked before allocating
+        return Status(Code::kLimitExceeded, "slot '" + sr.id + "': " + std::to_string(n) +
+                                                " candidates, over the limit of " + std::to_string(limits.max_candidates));
       out = cx.arena.alloc<uint32_t>(n);
       for (uint32_t i = 0; i < n; ++i) out[i] = i;
       break;
@@ -309,6 +314,9 @@ Status gather_candidates(Context& cx, const fb::Slot& slot, const SlotRequest& s
       break;
     }
   }
+  if (out.size() > limits.max_candidates)
+    return Status(Code::kLimitExceeded, "slot '" + sr.id + "': " + std::to_string(out.size()) +
+                                            " candidates, over the limit of " + std::to_string(limits.max_candidates));
   res.candidates = static_cast<uint32_t>(out.size()) + res.filtered[static_cast<int>(FilterReason::kUnknownItem)];
   return Status::Ok();
 }
@@ -345,7 +353,9 @@ void apply_filters(Context& cx, const fb::Slot& slot, int32_t slot_index, SlotRe
   cand = cand.first(keep);
 }
 
-bool ranks_before(float sa, uint32_t ia, float sb, uint32_t ib) { return sa > sb || (sa == sb && ia < ib); }
+// Higher score first; ties keep the source's order (catalog order for `all`/`category`, curated
+// order for collections, the request's order for `request` slots).
+bool ranks_before(float sa, size_t pa, float sb, size_t pb) { return sa > sb || (sa == sb && pa < pb); }
 
 Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vector<TermState>& terms,
                    const PipelineLimits& limits) {
@@ -407,7 +417,7 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
     int64_t best = -1;
     for (size_t c = 0; c < cand.size(); ++c)
       if (!pinned[c] && rule_matches(cx, rule, cand[c]) &&
-          (best < 0 || ranks_before(score[c], cand[c], score[best], cand[best])))
+          (best < 0 || ranks_before(score[c], c, score[best], static_cast<size_t>(best))))
         best = static_cast<int64_t>(c);
     if (best < 0) continue;
     pinned[best] = 1;
@@ -422,7 +432,7 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
     if (!pinned[c]) order[m++] = static_cast<uint32_t>(c);
   const size_t take = std::min(k, m);
   std::partial_sort(order.begin(), order.begin() + take, order.begin() + m, [&](uint32_t a, uint32_t b) {
-    return ranks_before(score[a], cand[a], score[b], cand[b]);
+    return ranks_before(score[a], a, score[b], b);
   });
 
   // Merge: pins at their positions (earlier rules first), ranked items fill the rest.

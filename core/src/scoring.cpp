@@ -79,6 +79,8 @@ float exp2_det(float x) {
   // Scale by 2^k through the exponent bits.
   int32_t e = k + 127;
   if (e <= 0) return 0.0f;
+  // k = 128 (x in [127.5, 128)) has no exponent encoding; 2^f < 1 there, so fold one 2 into p.
+  if (e >= 255) { p *= 2.0f; e = 254; }
   uint32_t bits = static_cast<uint32_t>(e) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);

@@ -16,6 +16,13 @@ uint32_t len(const V* v) { return v ? v->size() : 0; }
 template <class V>
 bool column_ok(const V* v, uint32_t n) { return !v || v->size() == n; }
 
+// The FlatBuffers verifier only checks a vector's length field for 4-byte alignment, so a corrupt
+// offset can leave a 64-bit column 4 bytes off; reading it would be a misaligned (UB) load.
+template <class V>
+bool aligned_8(const V* v, const uint8_t* base) {
+  return !v || v->size() == 0 || (reinterpret_cast<const uint8_t*>(v->Data()) - base) % 8 == 0;
+}
+
 template <class V>
 bool indices_ok(const V* v, uint32_t bound, bool allow_minus_one = false) {
   if (!v) return true;
@@ -91,6 +98,8 @@ Status Snapshot::validate(const SnapshotLimits& limits) {
   if (!column_ok(it.published_at(), n)) return invalid("items.published_at length");
   if (!column_ok(it.stock(), n)) return invalid("items.stock length");
   if (!column_ok(it.site_mask(), n)) return invalid("items.site_mask length");
+  if (!aligned_8(it.published_at(), bytes_.data()) || !aligned_8(it.site_mask(), bytes_.data()))
+    return invalid("items: misaligned 64-bit column");
 
   embedding_dim_ = it.embedding_dim();
   if (embedding_dim_ > limits.max_embedding_dim) return invalid("embedding_dim too large");
@@ -111,8 +120,10 @@ Status Snapshot::validate(const SnapshotLimits& limits) {
         break;
       case fb::AttributeType::Categorical:
         if (len(at->codes()) != n) return invalid("attribute '" + std::string(sv(at->name())) + "' codes length");
-        for (uint32_t c : *at->codes())
-          if (c != kMissingCode && c >= dict) return invalid("attribute '" + std::string(sv(at->name())) + "' code");
+        // An empty catalog may omit the vector entirely.
+        if (at->codes())
+          for (uint32_t c : *at->codes())
+            if (c != kMissingCode && c >= dict) return invalid("attribute '" + std::string(sv(at->name())) + "' code");
         break;
       case fb::AttributeType::TagSet: {
         if (len(at->offsets()) != n + 1) return invalid("attribute '" + std::string(sv(at->name())) + "' offsets");
