@@ -116,94 +116,165 @@ std::span<float> attribute_affinity(Context& cx, int32_t attribute) {
   return out;
 }
 
-// ---- term values (before weight), one item at a time; the loops below go column by column ----
+// ---- term values (before weight) ----
+// Column pointers are resolved once per term (FlatBuffers accessors cost a vtable lookup each),
+// and every value comes from the same small functions in the scoring loop and in explanations,
+// so both see the same floats. Vectors are read in place: every target is little-endian.
+static_assert(FLATBUFFERS_LITTLEENDIAN, "snapshots are read in place on little-endian targets only");
 
-float attribute_value(const fb::Attribute& at, uint32_t item) {
-  float v = at.numbers()->Get(item);
-  if (v != v) return 0.0f;
-  float lo = at.min(), hi = at.max();
-  if (!(hi > lo)) return 1.0f;
-  return (v - lo) / (hi - lo);
-}
-
-float attribute_affinity_value(const fb::Attribute& at, std::span<const float> aff, uint32_t item) {
-  if (at.type() == fb::AttributeType::Categorical) {
-    uint32_t code = at.codes()->Get(item);
-    return code == kMissingCode ? 0.0f : aff[code];
-  }
-  float best = 0.0f;
-  for (uint32_t k = at.offsets()->Get(item), e = at.offsets()->Get(item + 1); k < e; ++k)
-    best = std::max(best, aff[at.tags()->Get(k)]);
-  return best;
-}
-
-float embedding_value(const Context& cx, uint32_t item) {
-  if (cx.user_vector.empty()) return 0.0f;
-  const fb::Items& it = cx.snap.items();
-  const uint32_t dim = cx.snap.embedding_dim();
-  if (it.embedding_f32() && it.embedding_f32()->size() == uint64_t(cx.snap.item_count()) * dim)
-    return dot_f32(it.embedding_f32()->data() + uint64_t(item) * dim, cx.user_vector.data(), dim);
-  const int8_t* q = it.embedding_i8()->data() + uint64_t(item) * dim;
-  return dot_i8(q, cx.user_vector.data(), dim) * it.embedding_scale()->Get(item);
-}
+template <class T>
+const T* col(const flatbuffers::Vector<T>* v) { return v ? v->data() : nullptr; }
 
 constexpr int64_t kUnknownAge = INT64_MIN;
 
-// Seconds since publication; kUnknownAge without a date, <= 0 for items published after `now`.
-int64_t item_age(const Context& cx, uint32_t item) {
-  const auto* pub = cx.snap.items().published_at();
-  if (!pub) return kUnknownAge;
-  int64_t t = pub->Get(item);
-  return t > 0 ? cx.now - t : kUnknownAge;
-}
-
-float popularity_value(const Context& cx, const fb::Term& t, uint32_t item) {
-  const auto* pop = cx.snap.items().popularity();
-  if (!pop) return 0.0f;
-  float v = pop->Get(item);
-  if (t.half_life_days() > 0.0f) {
-    int64_t age = item_age(cx, item);
-    if (age != kUnknownAge) v *= decay(age, t.half_life_days());
-  }
-  return v;
-}
-
-float recency_value(const Context& cx, const fb::Term& t, uint32_t item) {
-  int64_t age = item_age(cx, item);
-  if (age == kUnknownAge) return 0.0f;
-  return decay(age, t.half_life_days());
-}
-
 struct TermState {
   const fb::Term* term;
-  std::span<float> attr_aff;  // AttributeAffinity only
   bool active;
+  fb::TermKind kind;
+  float weight;
+  float half_life;
+  std::span<float> aff;        // CategoryAffinity / BrandAffinity / AttributeAffinity lookup
+  const int32_t* index = nullptr;  // item -> category / brand
+  const float* numbers = nullptr;  // Attribute, Popularity
+  float lo = 0, hi = 0;
+  const uint32_t* codes = nullptr;    // categorical AttributeAffinity
+  const uint32_t* offsets = nullptr;  // tag-set AttributeAffinity
+  const uint32_t* tags = nullptr;
+  const int64_t* published = nullptr;  // Popularity decay, Recency
+  int64_t now = 0;
+  const float* emb = nullptr;  // Embedding (f32) or null
+  const int8_t* emb_i8 = nullptr;
+  const float* emb_scale = nullptr;
+  std::span<const float> user;
 };
 
-float term_value(const Context& cx, const TermState& ts, uint32_t item) {
-  const fb::Term& t = *ts.term;
-  const fb::Items& it = cx.snap.items();
-  switch (t.kind()) {
-    case fb::TermKind::Attribute:
-      return attribute_value(*it.attributes()->Get(t.attribute()), item);
-    case fb::TermKind::CategoryAffinity: {
-      int32_t c = it.category() ? it.category()->Get(item) : -1;
-      return c >= 0 ? cx.category_affinity[c] : 0.0f;
+// Seconds since publication; kUnknownAge without a date, <= 0 for items published after `now`.
+inline int64_t item_age(const TermState& ts, uint32_t item) {
+  if (!ts.published) return kUnknownAge;
+  int64_t t = ts.published[item];
+  return t > 0 ? ts.now - t : kUnknownAge;
+}
+
+inline float term_value(const TermState& ts, uint32_t item) {
+  switch (ts.kind) {
+    case fb::TermKind::Attribute: {
+      float v = ts.numbers[item];
+      if (v != v) return 0.0f;
+      if (!(ts.hi > ts.lo)) return 1.0f;
+      return (v - ts.lo) / (ts.hi - ts.lo);
     }
+    case fb::TermKind::CategoryAffinity:
     case fb::TermKind::BrandAffinity: {
-      int32_t b = it.brand() ? it.brand()->Get(item) : -1;
-      return b >= 0 ? cx.brand_affinity[b] : 0.0f;
+      int32_t k = ts.index ? ts.index[item] : -1;
+      return k >= 0 ? ts.aff[k] : 0.0f;
     }
-    case fb::TermKind::AttributeAffinity:
-      return attribute_affinity_value(*it.attributes()->Get(t.attribute()), ts.attr_aff, item);
-    case fb::TermKind::Embedding:
-      return embedding_value(cx, item);
-    case fb::TermKind::Popularity:
-      return popularity_value(cx, t, item);
-    case fb::TermKind::Recency:
-      return recency_value(cx, t, item);
+    case fb::TermKind::AttributeAffinity: {
+      if (ts.codes) {
+        uint32_t code = ts.codes[item];
+        return code == kMissingCode ? 0.0f : ts.aff[code];
+      }
+      float best = 0.0f;
+      for (uint32_t k = ts.offsets[item], e = ts.offsets[item + 1]; k < e; ++k) best = std::max(best, ts.aff[ts.tags[k]]);
+      return best;
+    }
+    case fb::TermKind::Embedding: {
+      const uint32_t dim = static_cast<uint32_t>(ts.user.size());
+      if (dim == 0) return 0.0f;
+      if (ts.emb) return dot_f32(ts.emb + uint64_t(item) * dim, ts.user.data(), dim);
+      return dot_i8(ts.emb_i8 + uint64_t(item) * dim, ts.user.data(), dim) * ts.emb_scale[item];
+    }
+    case fb::TermKind::Popularity: {
+      if (!ts.numbers) return 0.0f;
+      float v = ts.numbers[item];
+      if (ts.half_life > 0.0f) {
+        int64_t age = item_age(ts, item);
+        if (age != kUnknownAge) v *= decay(age, ts.half_life);
+      }
+      return v;
+    }
+    case fb::TermKind::Recency: {
+      int64_t age = item_age(ts, item);
+      return age == kUnknownAge ? 0.0f : decay(age, ts.half_life);
+    }
   }
   return 0.0f;
+}
+
+TermState prepare_term(Context& cx, const fb::Term* t) {
+  const fb::Items& it = cx.snap.items();
+  TermState ts{};
+  ts.term = t;
+  ts.kind = t->kind();
+  ts.weight = t->weight();
+  ts.half_life = t->half_life_days();
+  ts.active = !t->personal() || cx.profile != nullptr;
+  ts.now = cx.now;
+  ts.published = col(it.published_at());
+  if (!ts.active) return ts;
+  switch (ts.kind) {
+    case fb::TermKind::Attribute: {
+      const fb::Attribute& at = *it.attributes()->Get(t->attribute());
+      ts.numbers = col(at.numbers());
+      ts.lo = at.min();
+      ts.hi = at.max();
+      break;
+    }
+    case fb::TermKind::CategoryAffinity:
+      ts.index = col(it.category());
+      ts.aff = cx.category_affinity;
+      break;
+    case fb::TermKind::BrandAffinity:
+      ts.index = col(it.brand());
+      ts.aff = cx.brand_affinity;
+      break;
+    case fb::TermKind::AttributeAffinity: {
+      const fb::Attribute& at = *it.attributes()->Get(t->attribute());
+      ts.aff = attribute_affinity(cx, t->attribute());
+      if (at.type() == fb::AttributeType::Categorical) {
+        ts.codes = col(at.codes());
+      } else {
+        ts.offsets = col(at.offsets());
+        ts.tags = col(at.tags());
+      }
+      break;
+    }
+    case fb::TermKind::Embedding:
+      ts.user = cx.user_vector;
+      if (it.embedding_f32() && it.embedding_f32()->size() == uint64_t(cx.snap.item_count()) * cx.snap.embedding_dim())
+        ts.emb = col(it.embedding_f32());
+      else if (!ts.user.empty()) {
+        ts.emb_i8 = col(it.embedding_i8());
+        ts.emb_scale = col(it.embedding_scale());
+      }
+      break;
+    case fb::TermKind::Popularity:
+      ts.numbers = col(it.popularity());
+      break;
+    case fb::TermKind::Recency:
+      break;
+  }
+  return ts;
+}
+
+// score[c] += weight * value(cand[c]), with the kind dispatched once per column.
+template <fb::TermKind K>
+void accumulate_kind(const TermState& ts, std::span<const uint32_t> cand, std::span<float> score) {
+  TermState local = ts;
+  local.kind = K;
+  const float w = ts.weight;
+  for (size_t c = 0; c < cand.size(); ++c) score[c] += w * term_value(local, cand[c]);
+}
+
+void accumulate(const TermState& ts, std::span<const uint32_t> cand, std::span<float> score) {
+  switch (ts.kind) {
+    case fb::TermKind::Attribute: return accumulate_kind<fb::TermKind::Attribute>(ts, cand, score);
+    case fb::TermKind::CategoryAffinity: return accumulate_kind<fb::TermKind::CategoryAffinity>(ts, cand, score);
+    case fb::TermKind::BrandAffinity: return accumulate_kind<fb::TermKind::BrandAffinity>(ts, cand, score);
+    case fb::TermKind::AttributeAffinity: return accumulate_kind<fb::TermKind::AttributeAffinity>(ts, cand, score);
+    case fb::TermKind::Embedding: return accumulate_kind<fb::TermKind::Embedding>(ts, cand, score);
+    case fb::TermKind::Popularity: return accumulate_kind<fb::TermKind::Popularity>(ts, cand, score);
+    case fb::TermKind::Recency: return accumulate_kind<fb::TermKind::Recency>(ts, cand, score);
+  }
 }
 
 // ---- rules ----
@@ -217,48 +288,28 @@ bool rule_in_scope(const Context& cx, const fb::Rule& r, int32_t slot) {
   return true;
 }
 
-bool rule_matches(const Context& cx, const fb::Rule& r, uint32_t item) {
-  const fb::ItemMatch* m = r.match();
-  if (!m) return true;
-  const fb::Items& it = cx.snap.items();
-  if (m->items() && m->items()->size() && !contains(m->items(), item)) return false;
-  if (m->categories() && m->categories()->size()) {
-    int32_t c = it.category() ? it.category()->Get(item) : -1;
-    bool any = false;
-    for (int32_t want : *m->categories()) any = any || cx.snap.category_within(c, want);
-    if (!any) return false;
-  }
-  if (m->brands() && m->brands()->size()) {
-    int32_t b = it.brand() ? it.brand()->Get(item) : -1;
-    if (b < 0 || !contains(m->brands(), static_cast<uint32_t>(b))) return false;
-  }
-  if (m->attribute() >= 0 && m->values() && m->values()->size()) {
-    const fb::Attribute& at = *it.attributes()->Get(m->attribute());
-    bool any = false;
-    if (at.type() == fb::AttributeType::Categorical) {
-      any = contains(m->values(), at.codes()->Get(item));
-    } else {
-      for (uint32_t k = at.offsets()->Get(item), e = at.offsets()->Get(item + 1); k < e && !any; ++k)
-        any = contains(m->values(), at.tags()->Get(k));
-    }
-    if (!any) return false;
-  }
-  if (m->number_attribute() >= 0) {
-    float v = it.attributes()->Get(m->number_attribute())->numbers()->Get(item);
-    if (!(v >= m->number_min() && v <= m->number_max())) return false;
-  }
-  return true;
-}
-
 // ---- hard filters ----
 
-bool denied(const Context& cx, uint32_t item) {
+// The deny lists that apply to this request's site, as raw sorted ranges.
+struct DenyRange {
+  const uint32_t* begin;
+  const uint32_t* end;
+};
+
+std::span<DenyRange> deny_ranges(Context& cx) {
   const auto* lists = cx.snap.root().deny_lists();
-  if (!lists) return false;
-  for (auto* d : *lists) {
-    if (d->site() != -1 && d->site() != cx.site) continue;
-    if (d->items() && std::binary_search(d->items()->begin(), d->items()->end(), item)) return true;
-  }
+  if (!lists) return {};
+  auto out = cx.arena.alloc<DenyRange>(lists->size());
+  size_t n = 0;
+  for (auto* d : *lists)
+    if ((d->site() == -1 || d->site() == cx.site) && d->items() && d->items()->size())
+      out[n++] = DenyRange{d->items()->data(), d->items()->data() + d->items()->size()};
+  return out.first(n);
+}
+
+bool denied(std::span<const DenyRange> lists, uint32_t item) {
+  for (const DenyRange& d : lists)
+    if (std::binary_search(d.begin, d.end, item)) return true;
   return false;
 }
 
@@ -285,11 +336,15 @@ Status gather_candidates(Context& cx, const fb::Slot& slot, const SlotRequest& s
       break;
     }
     case fb::SourceKind::Category: {
+      // Which categories are the source or below it: once per request, not once per item.
+      const uint32_t ncat = cx.snap.root().categories()->size();
+      auto within = cx.arena.alloc<uint8_t>(ncat);
+      for (uint32_t c = 0; c < ncat; ++c) within[c] = cx.snap.category_within(int32_t(c), slot.source_index());
       out = cx.arena.alloc<uint32_t>(n);
-      const auto* cat = cx.snap.items().category();
+      const int32_t* cat = col(cx.snap.items().category());
       size_t k = 0;
       for (uint32_t i = 0; cat && i < n; ++i)
-        if (cx.snap.category_within(cat->Get(i), slot.source_index())) out[k++] = i;
+        if (cat[i] >= 0 && within[cat[i]]) out[k++] = i;
       out = out.first(k);
       break;
     }
@@ -334,20 +389,23 @@ void apply_filters(Context& cx, const fb::Slot& slot, int32_t slot_index, SlotRe
     if (rules->Get(r)->action() == fb::RuleAction::Exclude && rule_in_scope(cx, *rules->Get(r), slot_index))
       excl[nexcl++] = static_cast<int32_t>(r);
 
+  const auto deny = deny_ranges(cx);
+  const uint64_t* site_mask = col(it.site_mask());
+  const int32_t* stock = slot.in_stock_only() ? col(it.stock()) : nullptr;
+  const bool no_purchased = slot.exclude_purchased(), no_viewed = slot.exclude_viewed();
   size_t keep = 0;
   for (uint32_t item : cand) {
     FilterReason why = FilterReason::kCount;
-    if (denied(cx, item)) why = FilterReason::kDenyList;
+    if (denied(deny, item)) why = FilterReason::kDenyList;
     else if (contains_sorted(cx.request_exclude, item)) why = FilterReason::kRequestExclude;
-    else if (it.site_mask() && it.site_mask()->Get(item) != 0 && !(it.site_mask()->Get(item) & site_bit))
-      why = FilterReason::kSiteScope;
-    else if (slot.in_stock_only() && it.stock() && it.stock()->Get(item) == 0) why = FilterReason::kOutOfStock;
-    else if (slot.exclude_purchased() && contains_sorted(cx.purchased, item)) why = FilterReason::kAlreadyPurchased;
-    else if (slot.exclude_viewed() && contains_sorted(cx.viewed, item)) why = FilterReason::kAlreadyViewed;
+    else if (site_mask && site_mask[item] != 0 && !(site_mask[item] & site_bit)) why = FilterReason::kSiteScope;
+    else if (stock && stock[item] != -1 && stock[item] <= 0) why = FilterReason::kOutOfStock;  // -1: unknown
+    else if (no_purchased && contains_sorted(cx.purchased, item)) why = FilterReason::kAlreadyPurchased;
+    else if (no_viewed && contains_sorted(cx.viewed, item)) why = FilterReason::kAlreadyViewed;
     if (why != FilterReason::kCount) { ++res.filtered[static_cast<int>(why)]; continue; }
     bool removed = false;
     for (size_t e = 0; e < nexcl && !removed; ++e)
-      if (rule_matches(cx, *rules->Get(excl[e]), item)) { ++res.rule_excluded[excl[e]]; removed = true; }
+      if (cx.snap.rule_matches(excl[e], item)) { ++res.rule_excluded[excl[e]]; removed = true; }
     if (!removed) cand[keep++] = item;
   }
   cand = cand.first(keep);
@@ -383,15 +441,12 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
   terms.clear();
   if (strat.terms())
     for (auto* t : *strat.terms()) {
-      TermState ts{t, {}, !t->personal() || cx.profile != nullptr};
-      if (ts.active && t->kind() == fb::TermKind::AttributeAffinity) ts.attr_aff = attribute_affinity(cx, t->attribute());
-      terms.push_back(ts);
+      terms.push_back(prepare_term(cx, t));
     }
   auto score = cx.arena.zeroed<float>(cand.size());
   for (const TermState& ts : terms) {
     if (!ts.active) continue;
-    const float w = ts.term->weight();
-    for (size_t c = 0; c < cand.size(); ++c) score[c] += w * term_value(cx, ts, cand[c]);
+    accumulate(ts, cand, score);
   }
 
   // Boost / bury rules.
@@ -403,7 +458,7 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
     if (!rule_in_scope(cx, rule, res.slot)) continue;
     const float delta = rule.action() == fb::RuleAction::Boost ? rule.amount() : -rule.amount();
     for (size_t c = 0; c < cand.size(); ++c)
-      if (rule_matches(cx, rule, cand[c])) score[c] += delta;
+      if (cx.snap.rule_matches(r, cand[c])) score[c] += delta;
   }
 
   // Pins: each pin rule takes its best-ranked matching survivor.
@@ -416,7 +471,7 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
     if (rule.action() != fb::RuleAction::Pin || !rule_in_scope(cx, rule, res.slot)) continue;
     int64_t best = -1;
     for (size_t c = 0; c < cand.size(); ++c)
-      if (!pinned[c] && rule_matches(cx, rule, cand[c]) &&
+      if (!pinned[c] && cx.snap.rule_matches(r, cand[c]) &&
           (best < 0 || ranks_before(score[c], c, score[best], static_cast<size_t>(best))))
         best = static_cast<int64_t>(c);
     if (best < 0) continue;
@@ -502,7 +557,7 @@ void write_item(Context& cx, JsonWriter& w, const SlotResult& res, size_t i, con
     w.begin_array();
     for (const TermState& ts : terms) {
       if (!ts.active) continue;
-      float v = term_value(cx, ts, item);
+      float v = term_value(ts, item);
       w.begin_object();
       w.key("name"); w.string(ts.term->name() ? sv(ts.term->name()) : term_kind_name(ts.term->kind()));
       w.key("value"); w.number(v);
@@ -518,7 +573,7 @@ void write_item(Context& cx, JsonWriter& w, const SlotResult& res, size_t i, con
         const fb::Rule& rule = *rules->Get(r);
         bool fired = static_cast<int32_t>(r) == res.pinned_by[i] ||
                      ((rule.action() == fb::RuleAction::Boost || rule.action() == fb::RuleAction::Bury) &&
-                      rule_in_scope(cx, rule, res.slot) && rule_matches(cx, rule, item));
+                      rule_in_scope(cx, rule, res.slot) && cx.snap.rule_matches(r, item));
         if (!fired) continue;
         w.begin_object();
         w.key("id"); w.string(sv(rule.id()));

@@ -42,6 +42,13 @@ int32_t linear_find(const V* v, std::string_view id) {
   return -1;
 }
 
+template <class V>
+bool contains(const V* v, uint32_t x) {
+  for (auto e : *v)
+    if (static_cast<uint32_t>(e) == x) return true;
+  return false;
+}
+
 }  // namespace
 
 Result<Snapshot> Snapshot::open(std::span<const uint8_t> bytes, const SnapshotLimits& limits) {
@@ -75,6 +82,7 @@ Result<Snapshot> Snapshot::open(std::span<const uint8_t> bytes, const SnapshotLi
   Status st = s.validate(limits);
   if (!st.ok()) return st;
   s.hash_ = sha256_hex(bytes);
+  s.index_rules();
   return s;
 }
 
@@ -268,6 +276,57 @@ uint32_t Snapshot::find_code(int32_t attribute, std::string_view value) const {
   for (uint32_t i = 0; i < dict->size(); ++i)
     if (sv(dict->Get(i)) == value) return i;
   return kMissingCode;
+}
+
+// All present conditions must hold; an empty or absent list is no condition.
+bool Snapshot::item_matches(const fb::ItemMatch* m, uint32_t item, bool check_items) const {
+  if (!m) return true;
+  const fb::Items& it = items();
+  if (check_items && m->items() && m->items()->size() && !contains(m->items(), item)) return false;
+  if (m->categories() && m->categories()->size()) {
+    int32_t c = it.category() ? it.category()->Get(item) : -1;
+    bool any = false;
+    for (int32_t want : *m->categories()) any = any || category_within(c, want);
+    if (!any) return false;
+  }
+  if (m->brands() && m->brands()->size()) {
+    int32_t b = it.brand() ? it.brand()->Get(item) : -1;
+    if (b < 0 || !contains(m->brands(), static_cast<uint32_t>(b))) return false;
+  }
+  if (m->attribute() >= 0 && m->values() && m->values()->size()) {
+    const fb::Attribute& at = *it.attributes()->Get(m->attribute());
+    bool any = false;
+    if (at.type() == fb::AttributeType::Categorical) {
+      any = contains(m->values(), at.codes()->Get(item));
+    } else {
+      for (uint32_t k = at.offsets()->Get(item), e = at.offsets()->Get(item + 1); k < e && !any; ++k)
+        any = contains(m->values(), at.tags()->Get(k));
+    }
+    if (!any) return false;
+  }
+  if (m->number_attribute() >= 0) {
+    float v = it.attributes()->Get(m->number_attribute())->numbers()->Get(item);
+    if (!(v >= m->number_min() && v <= m->number_max())) return false;
+  }
+  return true;
+}
+
+void Snapshot::index_rules() {
+  const auto* rules = root_->rules();
+  const uint32_t nrules = rules ? rules->size() : 0;
+  rule_words_ = (size_t(item_count_) + 63) / 64;
+  rule_bits_.assign(size_t(nrules) * rule_words_, 0);
+  for (uint32_t r = 0; r < nrules; ++r) {
+    uint64_t* bits = rule_bits_.data() + size_t(r) * rule_words_;
+    const fb::ItemMatch* m = rules->Get(r)->match();
+    if (m && m->items() && m->items()->size()) {  // an id list: test only the listed items
+      for (uint32_t i : *m->items())
+        if (item_matches(m, i, false)) bits[i >> 6] |= uint64_t(1) << (i & 63);
+      continue;
+    }
+    for (uint32_t i = 0; i < item_count_; ++i)
+      if (item_matches(m, i, false)) bits[i >> 6] |= uint64_t(1) << (i & 63);
+  }
 }
 
 bool Snapshot::category_within(int32_t c, int32_t ancestor) const {

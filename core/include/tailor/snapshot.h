@@ -4,6 +4,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tailor/snapshot_generated.h"
 #include "tailor/status.h"
@@ -49,14 +50,24 @@ class Snapshot {
   uint32_t find_code(int32_t attribute, std::string_view value) const;
   // True when category `c` is `ancestor` or below it.
   bool category_within(int32_t c, int32_t ancestor) const;
+  // True when rule `rule`'s item matcher accepts `item`. Rule matchers depend only on the item, so
+  // they are evaluated once per snapshot version into bitsets (one bit test per candidate).
+  bool rule_matches(uint32_t rule, uint32_t item) const {
+    const uint64_t* bits = rule_bits_.data() + size_t(rule) * rule_words_;
+    return (bits[item >> 6] >> (item & 63)) & 1;
+  }
 
  private:
   Status validate(const SnapshotLimits& limits);
+  bool item_matches(const fb::ItemMatch* m, uint32_t item, bool check_items) const;
+  void index_rules();
   std::span<const uint8_t> bytes_;
   const fb::Snapshot* root_ = nullptr;
   uint32_t item_count_ = 0;
   uint16_t embedding_dim_ = 0;
   std::string hash_;
+  std::vector<uint64_t> rule_bits_;  // rules x rule_words_ bitsets
+  size_t rule_words_ = 0;
 };
 
 inline std::string_view sv(const flatbuffers::String* s) {
