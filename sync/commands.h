@@ -1,0 +1,26 @@
+// The tailor subcommands. Each takes argv with argv[0] = the command name ("build") and returns
+// the process exit code (see docs/cli.md).
+#pragma once
+
+namespace tailor::sync {
+
+// Exit codes shared by every command.
+enum Exit : int {
+  kExitOk = 0,
+  kExitInput = 1,     // bad config, sources, events or request
+  kExitUsage = 2,     // unknown command or option, missing argument
+  kExitSnapshot = 3,  // invalid snapshot (or profile)
+  kExitIo = 4,        // a file cannot be read or written
+};
+
+}  // namespace tailor::sync
+
+int cmd_build(int argc, char** argv);
+int cmd_profiles(int argc, char** argv);
+int cmd_inspect(int argc, char** argv);
+int cmd_decide(int argc, char** argv);  // sync/cmd_decide.cpp
+
+// One-line summaries and full usage texts, for `tailor --help` and `tailor <cmd> --help`.
+extern const char* const kBuildUsage;
+extern const char* const kProfilesUsage;
+extern const char* const kInspectUsage;

@@ -1,0 +1,356 @@
+#include "config.h"
+
+#include <cmath>
+#include <map>
+
+#include "config_reader.h"
+#include "json_parse.h"
+
+namespace tailor::sync {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kTermKinds[] = {"attribute",  "category_affinity", "brand_affinity", "attribute_affinity",
+                                      "embedding",  "popularity",        "recency"};
+constexpr const char* kSourceKinds[] = {"all", "category", "collection", "request"};
+constexpr const char* kActions[] = {"boost", "bury", "pin", "exclude"};
+
+template <size_t N>
+std::string one_of(const char* const (&names)[N]) {
+  std::string s;
+  for (size_t i = 0; i < N; ++i) s += (i ? ", " : "") + std::string(names[i]);
+  return s;
+}
+
+template <size_t N>
+int index_of(const char* const (&names)[N], std::string_view v) {
+  for (size_t i = 0; i < N; ++i)
+    if (v == names[i]) return static_cast<int>(i);
+  return -1;
+}
+
+bool valid_tenant_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    char c = id[i];
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '_' && c != '-'))) return false;
+  }
+  return true;
+}
+
+void parse_sites(ConfigReader& r, const json& root, Config& c) {
+  const json* v = r.member(root, "sites", "", false);
+  if (!v) return;
+  if (!v->is_array()) return r.error("sites", std::string("expected an array, got ") + v->type_name());
+  if (v->size() > kMaxSites)
+    r.error("sites", std::to_string(v->size()) + " sites, at most " + std::to_string(kMaxSites) + " are supported");
+  std::map<std::string, std::string> seen;
+  for (size_t i = 0; i < v->size() && i < kMaxSites; ++i) {
+    std::string p = at("sites", i);
+    const json& s = (*v)[i];
+    if (!r.object(s, p, {"id", "name", "brand", "currency", "locale"})) continue;
+    SiteConfig site;
+    auto id = r.id(s, "id", p);
+    if (!id) continue;
+    r.unique(seen, *id, at(p, "id"));
+    site.id = *id;
+    site.name = r.text(s, "name", p).value_or("");
+    site.brand = r.text(s, "brand", p).value_or("");
+    site.currency = r.text(s, "currency", p).value_or("");
+    site.locale = r.text(s, "locale", p).value_or("");
+    c.sites.push_back(std::move(site));
+  }
+}
+
+void parse_attributes(ConfigReader& r, const json& root, Config& c) {
+  const json* v = r.member(root, "attributes", "", false);
+  if (!v) return;
+  if (!v->is_array()) return r.error("attributes", std::string("expected an array, got ") + v->type_name());
+  std::map<std::string, std::string> seen;
+  for (size_t i = 0; i < v->size(); ++i) {
+    std::string p = at("attributes", i);
+    const json& a = (*v)[i];
+    if (!r.object(a, p, {"name", "type", "column"})) continue;
+    auto name = r.id(a, "name", p);
+    auto type = r.text(a, "type", p, true);
+    auto column = r.text(a, "column", p);
+    if (!name || !type) continue;
+    r.unique(seen, *name, at(p, "name"));
+    AttributeConfig ac;
+    ac.name = *name;
+    ac.column = column && !column->empty() ? *column : *name;
+    ac.where = p;
+    if (*type == "number") ac.type = AttrType::kNumber;
+    else if (*type == "categorical") ac.type = AttrType::kCategorical;
+    else if (*type == "tags") ac.type = AttrType::kTags;
+    else {
+      r.error(at(p, "type"), "unknown type " + quote_value(*type) + " (expected one of: number, categorical, tags)");
+      continue;
+    }
+    c.attributes.push_back(std::move(ac));
+  }
+}
+
+void parse_embedding(ConfigReader& r, const json& root, Config& c) {
+  const json* v = r.member(root, "embedding", "", false);
+  if (!v || !r.object(*v, "embedding", {"dim", "format"})) return;
+  auto dim = r.integer(*v, "dim", "embedding", 1, kMaxEmbeddingDim, true);
+  auto format = r.text(*v, "format", "embedding");
+  if (format && *format != "f32" && *format != "int8")
+    r.error("embedding.format", "unknown format " + quote_value(*format) + " (expected one of: f32, int8)");
+  if (dim) c.embedding.dim = static_cast<uint16_t>(*dim);
+  c.embedding.int8 = format && *format == "int8";
+}
+
+void parse_collections(ConfigReader& r, const json& root, Config& c) {
+  const json* v = r.member(root, "collections", "", false);
+  if (!v) return;
+  if (!v->is_array()) return r.error("collections", std::string("expected an array, got ") + v->type_name());
+  std::map<std::string, std::string> seen;
+  for (size_t i = 0; i < v->size(); ++i) {
+    std::string p = at("collections", i);
+    const json& col = (*v)[i];
+    if (!r.object(col, p, {"id", "items"})) continue;
+    auto id = r.id(col, "id", p);
+    if (!id) continue;
+    r.unique(seen, *id, at(p, "id"));
+    c.collections.push_back({*id, r.ids(col, "items", p, true)});
+  }
+}
+
+void parse_deny(ConfigReader& r, const json& root, Config& c) {
+  const json* v = r.member(root, "deny", "", false);
+  if (!v || !r.object(*v, "deny", {"items", "sites"})) return;
+  c.deny.items = r.ids(*v, "items", "deny");
+  const json* sites = r.member(*v, "sites", "deny", false);
+  if (!sites) return;
+  if (!sites->is_object()) return r.error("deny.sites", std::string("expected an object {site: [item ids]}, got ") + sites->type_name());
+  for (auto it = sites->begin(); it != sites->end(); ++it)  // keys come sorted
+    c.deny.sites.push_back({IdRef{it.key(), at("deny.sites", it.key())}, r.ids(*sites, it.key(), "deny.sites", true)});
+}
+
+void parse_term(ConfigReader& r, const json& t, const std::string& p, std::vector<TermConfig>& out) {
+  if (!r.object(t, p, {"kind", "weight", "name", "attribute", "half_life_days"})) return;
+  auto kind = r.text(t, "kind", p, true);
+  if (!kind) return;
+  int k = index_of(kTermKinds, *kind);
+  if (k < 0) return r.error(at(p, "kind"), "unknown term kind " + quote_value(*kind) + " (expected one of: " + one_of(kTermKinds) + ")");
+  TermConfig term;
+  term.kind = static_cast<fb::TermKind>(k);
+  term.where = p;
+  term.weight = static_cast<float>(r.number(t, "weight", p).value_or(1.0));
+  term.name = r.text(t, "name", p).value_or(kTermKinds[k]);
+  if (term.name.empty()) term.name = kTermKinds[k];
+  bool wants_attribute = term.kind == fb::TermKind::Attribute || term.kind == fb::TermKind::AttributeAffinity;
+  if (auto a = r.id(t, "attribute", p, wants_attribute)) {
+    if (wants_attribute) term.attribute = IdRef{*a, at(p, "attribute")};
+    else r.error(at(p, "attribute"), "only attribute and attribute_affinity terms take an attribute");
+  }
+  auto hl = r.number(t, "half_life_days", p, term.kind == fb::TermKind::Recency);
+  if (hl) {
+    if (term.kind != fb::TermKind::Recency && term.kind != fb::TermKind::Popularity)
+      r.error(at(p, "half_life_days"), "only popularity and recency terms decay");
+    else if (!(*hl > 0))
+      r.error(at(p, "half_life_days"), "must be > 0");
+    else
+      term.half_life_days = static_cast<float>(*hl);
+  }
+  out.push_back(std::move(term));
+}
+
+void parse_strategies(ConfigReader& r, const json& root, Config& c) {
+  const json* v = r.member(root, "strategies", "", true);
+  if (!v) return;
+  if (!v->is_array()) return r.error("strategies", std::string("expected an array, got ") + v->type_name());
+  std::map<std::string, std::string> seen;
+  for (size_t i = 0; i < v->size(); ++i) {
+    std::string p = at("strategies", i);
+    const json& s = (*v)[i];
+    if (!r.object(s, p, {"id", "terms"})) continue;
+    auto id = r.id(s, "id", p);
+    if (id) r.unique(seen, *id, at(p, "id"));
+    StrategyConfig sc;
+    sc.id = id.value_or("");
+    if (const json* terms = r.member(s, "terms", p, true)) {
+      if (!terms->is_array()) r.error(at(p, "terms"), std::string("expected an array, got ") + terms->type_name());
+      else
+        for (size_t k = 0; k < terms->size(); ++k) parse_term(r, (*terms)[k], at(at(p, "terms"), k), sc.terms);
+    }
+    if (id) c.strategies.push_back(std::move(sc));
+  }
+}
+
+void parse_slots(ConfigReader& r, const json& root, Config& c) {
+  const json* v = r.member(root, "slots", "", true);
+  if (!v) return;
+  if (!v->is_array()) return r.error("slots", std::string("expected an array, got ") + v->type_name());
+  std::map<std::string, std::string> seen;
+  for (size_t i = 0; i < v->size(); ++i) {
+    std::string p = at("slots", i);
+    const json& s = (*v)[i];
+    if (!r.object(s, p, {"id", "strategy", "source", "size", "max_size", "in_stock_only", "exclude_purchased",
+                         "exclude_viewed"}))
+      continue;
+    SlotConfig sc;
+    auto id = r.id(s, "id", p);
+    auto strategy = r.id(s, "strategy", p);
+    if (id) r.unique(seen, *id, at(p, "id"));
+    if (const json* src = r.member(s, "source", p, false)) {
+      std::string sp = at(p, "source");
+      if (r.object(*src, sp, {"kind", "id"})) {
+        auto kind = r.text(*src, "kind", sp, true);
+        int k = kind ? index_of(kSourceKinds, *kind) : -1;
+        if (kind && k < 0)
+          r.error(at(sp, "kind"), "unknown source kind " + quote_value(*kind) + " (expected one of: " + one_of(kSourceKinds) + ")");
+        if (k >= 0) sc.source = static_cast<fb::SourceKind>(k);
+        bool needs_id = sc.source == fb::SourceKind::Category || sc.source == fb::SourceKind::Collection;
+        auto sid = r.id(*src, "id", sp, k >= 0 && needs_id);
+        if (sid && k >= 0 && !needs_id) r.error(at(sp, "id"), std::string("source kind '") + kSourceKinds[k] + "' takes no id");
+        if (sid && needs_id) sc.source_id = IdRef{*sid, at(sp, "id")};
+      }
+    }
+    auto size = r.integer(s, "size", p, 1, 65535);
+    auto max_size = r.integer(s, "max_size", p, 1, 65535);
+    if (size) sc.size = static_cast<uint16_t>(*size);
+    if (max_size) sc.max_size = static_cast<uint16_t>(*max_size);
+    if (sc.size > sc.max_size)
+      r.error(at(p, "size"), "size " + std::to_string(sc.size) + " is larger than max_size " + std::to_string(sc.max_size));
+    sc.in_stock_only = r.boolean(s, "in_stock_only", p).value_or(true);
+    sc.exclude_purchased = r.boolean(s, "exclude_purchased", p).value_or(true);
+    sc.exclude_viewed = r.boolean(s, "exclude_viewed", p).value_or(false);
+    if (!id || !strategy) continue;
+    sc.id = *id;
+    sc.strategy = IdRef{*strategy, at(p, "strategy")};
+    c.slots.push_back(std::move(sc));
+  }
+}
+
+void parse_match(ConfigReader& r, const json& m, const std::string& p, MatchConfig& out) {
+  if (!r.object(m, p, {"items", "categories", "brands", "attribute", "values", "number"})) return;
+  out.items = r.ids(m, "items", p);
+  out.categories = r.ids(m, "categories", p);
+  out.brands = r.ids(m, "brands", p);
+  auto attribute = r.id(m, "attribute", p, false);
+  out.values = r.ids(m, "values", p);
+  auto values_it = m.find("values");
+  bool has_values = values_it != m.end() && !values_it->is_null();
+  if (attribute && !has_values) r.error(at(p, "values"), "is required with attribute");
+  if (!attribute && has_values) r.error(at(p, "attribute"), "is required with values");
+  if (attribute) out.attribute = IdRef{*attribute, at(p, "attribute")};
+  if (const json* n = r.member(m, "number", p, false)) {
+    std::string np = at(p, "number");
+    if (r.object(*n, np, {"attribute", "min", "max"})) {
+      auto a = r.id(*n, "attribute", np);
+      auto lo = r.number(*n, "min", np);
+      auto hi = r.number(*n, "max", np);
+      if (lo && hi && *lo > *hi) r.error(np, "min is larger than max");
+      if (a) {
+        NumberMatch nm;
+        nm.attribute = IdRef{*a, at(np, "attribute")};
+        if (lo) nm.min = static_cast<float>(*lo);
+        if (hi) nm.max = static_cast<float>(*hi);
+        out.number = nm;
+      }
+    }
+  }
+}
+
+void parse_rules(ConfigReader& r, const json& root, Config& c) {
+  const json* v = r.member(root, "rules", "", false);
+  if (!v) return;
+  if (!v->is_array()) return r.error("rules", std::string("expected an array, got ") + v->type_name());
+  std::map<std::string, std::string> seen;
+  for (size_t i = 0; i < v->size(); ++i) {
+    std::string p = at("rules", i);
+    const json& j = (*v)[i];
+    if (!r.object(j, p, {"id", "action", "amount", "position", "slots", "sites", "match", "schedule"})) continue;
+    RuleConfig rc;
+    auto id = r.id(j, "id", p);
+    if (id) r.unique(seen, *id, at(p, "id"));
+    auto action = r.text(j, "action", p, true);
+    int a = action ? index_of(kActions, *action) : -1;
+    if (action && a < 0)
+      r.error(at(p, "action"), "unknown action " + quote_value(*action) + " (expected one of: " + one_of(kActions) + ")");
+    if (a >= 0) rc.action = static_cast<fb::RuleAction>(a);
+    bool scored = rc.action == fb::RuleAction::Boost || rc.action == fb::RuleAction::Bury;
+    auto amount = r.number(j, "amount", p, a >= 0 && scored);
+    if (amount && a >= 0 && !scored) r.error(at(p, "amount"), "only boost and bury rules take an amount");
+    else if (amount && *amount < 0) r.error(at(p, "amount"), "must be >= 0 (bury lowers a score, boost raises it)");
+    else if (amount) rc.amount = static_cast<float>(*amount);
+    if (r.member(j, "position", p, false)) {
+      auto x = r.integer(j, "position", p, INT64_MIN, INT64_MAX);
+      if (a >= 0 && rc.action != fb::RuleAction::Pin) r.error(at(p, "position"), "only pin rules take a position");
+      else if (x && *x < 1) r.error(at(p, "position"), std::to_string(*x) + " is not a position (positions start at 1)");
+      else if (x && *x > 65535) r.error(at(p, "position"), "must be <= 65535");
+      else if (x) rc.position = static_cast<uint16_t>(*x);
+    }
+    rc.slots = r.ids(j, "slots", p);
+    rc.sites = r.ids(j, "sites", p);
+    if (const json* m = r.member(j, "match", p, true)) parse_match(r, *m, at(p, "match"), rc.match);
+    if (const json* s = r.member(j, "schedule", p, false)) {
+      std::string sp = at(p, "schedule");
+      if (r.object(*s, sp, {"start", "end"})) {
+        auto start = r.timestamp(*s, "start", sp);
+        auto end = r.timestamp(*s, "end", sp);
+        if (start && end && *end <= *start) r.error(sp, "end is not after start");
+        rc.starts_at = start.value_or(0);
+        rc.ends_at = end.value_or(0);
+      }
+    }
+    if (!id || a < 0) continue;
+    rc.id = *id;
+    c.rules.push_back(std::move(rc));
+  }
+}
+
+}  // namespace
+
+const char* term_kind_config_name(fb::TermKind kind) {
+  auto k = static_cast<size_t>(kind);
+  return k < std::size(kTermKinds) ? kTermKinds[k] : "unknown";
+}
+
+bool parse_config(std::string_view text, const std::string& file, const std::filesystem::path& base_dir,
+                  Config& c, ErrorList& errors) {
+  const size_t before = errors.messages().size();
+  c = Config();
+  c.file = file;
+  json root;
+  std::string why;
+  if (!parse_json(text, root, why)) {
+    errors.add(file + ": invalid JSON at " + why);
+    return false;
+  }
+  ConfigReader r(c.file, base_dir, errors);
+  if (!r.object(root, "", {"$schema", "schema", "tenant", "version", "built_at", "sites", "categories", "brands",
+                           "items", "attributes", "embedding", "collections", "deny", "strategies", "slots", "rules"}))
+    return false;
+  if (auto schema = r.integer(root, "schema", "", 0, INT32_MAX, true); schema && *schema != 1)
+    r.error("schema", "config schema " + std::to_string(*schema) + " is not supported (this tailor reads 1)");
+  if (const json* t = r.member(root, "tenant", "", true); t && r.object(*t, "tenant", {"id", "name"})) {
+    auto id = r.text(*t, "id", "tenant", true);
+    if (id && !valid_tenant_id(*id))
+      r.error("tenant.id", quote_value(*id) + " is not a tenant id ([a-z0-9][a-z0-9_-]{0,63})");
+    c.tenant_id = id.value_or("");
+    c.tenant_name = r.text(*t, "name", "tenant").value_or("");
+  }
+  c.version = r.text(root, "version", "");
+  if (c.version && c.version->empty()) r.error("version", "must not be empty");
+  c.built_at = r.timestamp(root, "built_at", "");
+  parse_sites(r, root, c);
+  c.categories = r.source(root, "categories", "", false);
+  c.brands = r.source(root, "brands", "", false);
+  if (auto items = r.source(root, "items", "", true)) c.items = *items;
+  parse_attributes(r, root, c);
+  parse_embedding(r, root, c);
+  parse_collections(r, root, c);
+  parse_deny(r, root, c);
+  parse_strategies(r, root, c);
+  parse_slots(r, root, c);
+  parse_rules(r, root, c);
+  return errors.messages().size() == before && !errors.full();
+}
+
+}  // namespace tailor::sync

@@ -1,0 +1,130 @@
+// Config: the tenant config (tailor.json, docs/config.md) parsed and checked for shape. References
+// to data (items, categories, attribute values, ...) are kept as written with their config path
+// and resolved by the snapshot builder once the sources are read.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "errors.h"
+#include "source.h"
+#include "tailor/snapshot_generated.h"
+
+namespace tailor::sync {
+
+// An id as written in the config and where: `where` is a path like "rules[2].match.items[0]".
+struct IdRef {
+  std::string id;
+  std::string where;
+};
+
+struct SiteConfig {
+  std::string id, name, brand, currency, locale;
+};
+
+enum class AttrType { kNumber, kCategorical, kTags };
+
+struct AttributeConfig {
+  std::string name;
+  AttrType type = AttrType::kNumber;
+  std::string column;  // source field; defaults to name
+  std::string where;
+};
+
+struct EmbeddingConfig {
+  uint16_t dim = 0;  // 0: no embeddings
+  bool int8 = false;
+};
+
+struct CollectionConfig {
+  std::string id;
+  std::vector<IdRef> items;
+};
+
+struct TermConfig {
+  fb::TermKind kind = fb::TermKind::Popularity;
+  float weight = 1.0f;
+  std::string name;                // defaults to the kind's name
+  std::optional<IdRef> attribute;  // attribute / attribute_affinity
+  float half_life_days = 0.0f;
+  std::string where;
+};
+
+struct StrategyConfig {
+  std::string id;
+  std::vector<TermConfig> terms;
+};
+
+struct SlotConfig {
+  std::string id;
+  IdRef strategy;
+  fb::SourceKind source = fb::SourceKind::All;
+  std::optional<IdRef> source_id;  // category or collection id
+  uint16_t size = 10;
+  uint16_t max_size = 100;
+  bool in_stock_only = true;
+  bool exclude_purchased = true;
+  bool exclude_viewed = false;
+};
+
+struct NumberMatch {
+  IdRef attribute;
+  float min = -std::numeric_limits<float>::infinity();
+  float max = std::numeric_limits<float>::infinity();
+};
+
+struct MatchConfig {
+  std::vector<IdRef> items, categories, brands;
+  std::optional<IdRef> attribute;
+  std::vector<IdRef> values;
+  std::optional<NumberMatch> number;
+};
+
+struct RuleConfig {
+  std::string id;
+  fb::RuleAction action = fb::RuleAction::Boost;
+  float amount = 0.0f;
+  uint16_t position = 1;
+  std::vector<IdRef> slots, sites;
+  MatchConfig match;
+  int64_t starts_at = 0, ends_at = 0;
+};
+
+struct DenyConfig {
+  std::vector<IdRef> items;
+  std::vector<std::pair<IdRef, std::vector<IdRef>>> sites;  // site -> items, sorted by site id
+};
+
+struct Config {
+  std::string file;  // the config's name in messages
+  std::string tenant_id, tenant_name;
+  std::optional<std::string> version;
+  std::optional<int64_t> built_at;
+  std::vector<SiteConfig> sites;
+  std::optional<SourceSpec> categories, brands;
+  SourceSpec items;
+  std::vector<AttributeConfig> attributes;
+  EmbeddingConfig embedding;
+  std::vector<CollectionConfig> collections;
+  DenyConfig deny;
+  std::vector<StrategyConfig> strategies;
+  std::vector<SlotConfig> slots;
+  std::vector<RuleConfig> rules;
+};
+
+constexpr size_t kMaxSites = 64;
+constexpr uint16_t kMaxEmbeddingDim = 1024;
+
+// Term kind <-> config name ("category_affinity").
+const char* term_kind_config_name(fb::TermKind kind);
+
+// Parses config text. `file` names it in messages; relative source paths resolve against
+// `base_dir`. Returns false (with messages in `errors`) when anything is wrong.
+bool parse_config(std::string_view text, const std::string& file, const std::filesystem::path& base_dir,
+                  Config& out, ErrorList& errors);
+
+}  // namespace tailor::sync

@@ -1,0 +1,70 @@
+// tailor: the origin command line (build, profiles, inspect, decide). See docs/cli.md.
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "commands.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: tailor <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  build      build a snapshot from a tenant config and its sources\n"
+    "  profiles   build visitor profiles from events\n"
+    "  inspect    verify a snapshot and print a JSON summary\n"
+    "  decide     decide one request with a snapshot (and a visitor profile)\n"
+    "  help [command]\n"
+    "\n"
+    "`tailor <command> --help` shows a command's options. docs/cli.md has the details.\n"
+    "Exit codes: 0 ok, 1 input error, 2 usage error, 3 invalid snapshot, 4 io error.\n";
+
+struct Command {
+  const char* name;
+  int (*run)(int, char**);
+};
+
+const Command kCommands[] = {
+    {"build", cmd_build}, {"profiles", cmd_profiles}, {"inspect", cmd_inspect}, {"decide", cmd_decide}};
+
+const Command* find(std::string_view name) {
+  for (const Command& c : kCommands)
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tailor::sync;
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  std::string_view cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    if (cmd == "help" && argc > 2) {
+      const Command* c = find(argv[2]);
+      if (!c) {
+        std::fprintf(stderr, "tailor help: unknown command '%s'\n\n%s", argv[2], kUsage);
+        return kExitUsage;
+      }
+      char help[] = "--help";
+      char* sub[] = {argv[2], help, nullptr};
+      return c->run(2, sub);
+    }
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (cmd == "--version") {
+    std::printf("tailor %s\n", TAILOR_VERSION);
+    return kExitOk;
+  }
+  const Command* c = find(cmd);
+  if (!c) {
+    std::fprintf(stderr, "tailor: unknown command '%s'\n\n%s", argv[1], kUsage);
+    return kExitUsage;
+  }
+  return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,72 @@
+// Resolve: the config's references (strategies, slots, rules, collections, deny lists) turned into
+// snapshot indices against the catalog, with an error naming the config path of every bad one.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "catalog.h"
+#include "config.h"
+
+namespace tailor::sync {
+
+struct ResolvedTerm {
+  fb::TermKind kind = fb::TermKind::Popularity;
+  float weight = 1.0f;
+  std::string name;
+  int32_t attribute = -1;
+  float half_life_days = 0.0f;
+  bool personal = false;
+};
+
+struct ResolvedStrategy {
+  std::string id;
+  std::vector<ResolvedTerm> terms;
+};
+
+struct ResolvedSlot {
+  const SlotConfig* config = nullptr;
+  int32_t strategy = -1;
+  int32_t source_index = -1;
+};
+
+struct ResolvedMatch {
+  std::vector<uint32_t> items;
+  std::vector<int32_t> categories, brands;
+  int32_t attribute = -1;
+  std::vector<uint32_t> values;
+  int32_t number_attribute = -1;
+  float number_min = 0, number_max = 0;
+};
+
+struct ResolvedRule {
+  const RuleConfig* config = nullptr;
+  std::vector<int32_t> slots, sites;
+  ResolvedMatch match;
+};
+
+struct ResolvedCollection {
+  std::string id;
+  std::vector<uint32_t> items;
+};
+
+struct ResolvedDeny {
+  int32_t site = -1;
+  std::vector<uint32_t> items;  // sorted, unique
+};
+
+struct Resolved {
+  std::vector<ResolvedStrategy> strategies;
+  std::vector<ResolvedSlot> slots;
+  std::vector<ResolvedRule> rules;
+  std::vector<ResolvedCollection> collections;
+  std::vector<ResolvedDeny> deny_lists;
+};
+
+// True for the term kinds that read the visitor's profile.
+bool term_is_personal(fb::TermKind kind);
+
+// Resolves every reference of `config` against `catalog`; problems go to `errors`.
+void resolve(const Config& config, const Catalog& catalog, Resolved& out, ErrorList& errors);
+
+}  // namespace tailor::sync

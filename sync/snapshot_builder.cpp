@@ -1,0 +1,82 @@
+#include "snapshot_builder.h"
+
+#include <cstdlib>
+#include <ctime>
+
+#include "config.h"
+#include "file_io.h"
+#include "resolve.h"
+#include "snapshot_writer.h"
+#include "tailor/sha256.h"
+#include "tailor/snapshot.h"
+#include "timestamp.h"
+
+namespace tailor::sync {
+namespace {
+
+constexpr uint64_t kMaxConfigBytes = 64 << 20;
+
+// built_at when neither the options nor the config give one.
+std::optional<int64_t> default_built_at(ErrorList& errors) {
+  if (const char* env = std::getenv("SOURCE_DATE_EPOCH"); env && *env) {
+    std::string why;
+    if (auto t = parse_timestamp(env, why)) return t;
+    errors.add("SOURCE_DATE_EPOCH: " + why);
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(std::time(nullptr));
+}
+
+}  // namespace
+
+bool build_snapshot(const BuildOptions& options, BuiltSnapshot& out, ErrorList& errors) {
+  out = BuiltSnapshot();
+  const std::string name = options.config_path.string();
+  std::string text;
+  Status st = read_text_file(options.config_path, kMaxConfigBytes, text);
+  if (!st.ok()) {
+    if (st.code() == Code::kIoError) errors.add_io(st.message());
+    else errors.add(st.message());
+    return false;
+  }
+  Config config;
+  std::filesystem::path base = options.config_path.parent_path();
+  if (!parse_config(text, name, base.empty() ? "." : base, config, errors)) return false;
+
+  std::optional<int64_t> built_at = options.built_at ? options.built_at : config.built_at;
+  if (!built_at) built_at = default_built_at(errors);
+  if (!built_at) return false;
+
+  Catalog catalog;
+  load_catalog(config, catalog, errors, options.progress);
+  if (!errors.empty()) return false;
+  Resolved resolved;
+  resolve(config, catalog, resolved, errors);
+  if (!errors.empty()) return false;
+
+  // Guard the FlatBuffers 2 GiB limit before building: embeddings dominate big catalogs.
+  const uint64_t embedding_bytes =
+      uint64_t(catalog.item_count()) * config.embedding.dim * (config.embedding.int8 ? 1 : 4);
+  if (embedding_bytes > SnapshotLimits{}.max_bytes) {
+    errors.add(name + ": embeddings alone would take " + std::to_string(embedding_bytes) +
+               " bytes, over the engine's snapshot limit; use format int8 or a smaller dim");
+    return false;
+  }
+
+  out.built_at = *built_at;
+  out.version = options.version ? *options.version : config.version ? *config.version : format_compact_utc(*built_at);
+  out.bytes = write_snapshot(config, catalog, resolved, out.version, out.built_at);
+  out.items = catalog.item_count();
+
+  // The engine's own checks, so a snapshot that would be refused at the edge is never written.
+  auto check = Snapshot::open(out.bytes);
+  if (!check.ok()) {
+    errors.add(name + ": the built snapshot fails the engine's checks (" + check.status().message() + ")");
+    out = BuiltSnapshot();
+    return false;
+  }
+  out.sha256 = check->hash();
+  return true;
+}
+
+}  // namespace tailor::sync
