@@ -1,0 +1,191 @@
+// Types of @tailor/engine (hand-written; the JS is the implementation, docs/api.md the contract).
+
+declare global {
+  // Node 20 and TypeScript libs before esnext.disposable lack it; the package falls back to
+  // Symbol.for('Symbol.dispose') at run time.
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
+/** Core status names (docs/api.md) plus the package's own. */
+export type TailorErrorCode =
+  | 'invalid_argument' | 'parse_error' | 'snapshot_invalid' | 'snapshot_wrong_identifier'
+  | 'snapshot_incompatible' | 'no_snapshot' | 'unknown_slot' | 'limit_exceeded' | 'profile_invalid'
+  | 'not_found' | 'io_error' | 'internal'
+  | 'disposed' | 'signature_missing' | 'signature_invalid' | 'signature_insufficient' | 'digest_mismatch';
+
+export class TailorError extends Error {
+  constructor(code: TailorErrorCode, message: string, status?: number);
+  readonly name: 'TailorError';
+  readonly code: TailorErrorCode;
+  /** The core's numeric status (wasm/tailor.h) when the core reported the error. */
+  readonly status: number | undefined;
+}
+
+/** A WASI preview1 host to use instead of the built-in shim (node:wasi's `WASI` fits). */
+export interface WasiHost {
+  getImportObject(): WebAssembly.Imports;
+  initialize(instance: WebAssembly.Instance): void;
+}
+
+export interface CreateEngineOptions {
+  /** tailor.wasm, already compiled (Workers and Vercel Edge cannot compile from bytes). */
+  module: WebAssembly.Module;
+  wasi?: WasiHost;
+}
+
+/** Instantiates tailor.wasm (one instance and heap per engine). Everything after this is sync
+ * except loadSnapshot, whose signature check uses WebCrypto. */
+export function createEngine(options: CreateEngineOptions): Promise<Engine>;
+
+export interface SignatureEnvelope {
+  schema: 1;
+  /** Hex SHA-256 of the snapshot bytes. */
+  sha256: string;
+  signatures: Array<{
+    /** First 16 hex characters of SHA-256 of the raw 32-byte public key. */
+    key_id: string;
+    alg: 'ed25519';
+    /** Base64 Ed25519 signature over the 32 raw digest bytes. */
+    sig: string;
+  }>;
+}
+
+export interface LoadSnapshotOptions {
+  /** Trusted Ed25519 public keys (extractable CryptoKeys or raw 32-byte keys). When given, the
+   * snapshot is activated only if `signature` verifies. */
+  publicKeys?: ReadonlyArray<CryptoKey | Uint8Array>;
+  /** The envelope, parsed or as its JSON text/bytes. */
+  signature?: SignatureEnvelope | string | Uint8Array;
+  /** Distinct trusted keys that must have signed (default 1). */
+  requiredSignatures?: number;
+}
+
+export interface SnapshotInfo {
+  tenant: string;
+  version: string;
+  /** Hex SHA-256 of the snapshot bytes. */
+  hash: string;
+  built_at: number;
+  items: number;
+  bytes: number;
+}
+
+export type SlotRequest = string | { id: string; size?: number; items?: string[] };
+
+/** docs/api.md "Request"; unknown fields are ignored by the core. */
+export interface DecisionRequest {
+  slots: SlotRequest[];
+  tenant?: string;
+  site?: string;
+  now?: number;
+  user?: { id?: string; [field: string]: unknown };
+  consent?: string[];
+  exclude?: string[];
+  explain?: boolean;
+  [field: string]: unknown;
+}
+
+export interface ExplainTerm { name: string; value: number; weight: number; contribution: number }
+export interface ExplainRule { id: string; action: 'boost' | 'bury' | 'pin'; amount?: number; position?: number }
+
+export interface DecisionItem {
+  id: string;
+  rank: number;
+  score: number;
+  title?: string;
+  category?: string;
+  brand?: string;
+  price?: number;
+  pinned?: string;
+  explain?: { terms: ExplainTerm[]; rules?: ExplainRule[] };
+}
+
+export interface DecisionSlot {
+  id: string;
+  strategy: string;
+  items: DecisionItem[];
+  candidates: number;
+  filtered: Record<string, number>;
+  terms_off: string[];
+}
+
+/** docs/api.md "Decision". */
+export interface Decision {
+  tenant: string;
+  snapshot: { version: string; hash: string; built_at: number };
+  site?: string;
+  now: number;
+  personalized: boolean;
+  slots: DecisionSlot[];
+}
+
+export interface DecideOptions {
+  /** A `.tprof` profile built by `tailor profiles`; null or absent for none (e.g. a KV miss). */
+  profile?: Uint8Array | ArrayBuffer | null;
+}
+
+export interface Engine {
+  /** Verifies (when publicKeys are given) and activates a snapshot. On any failure the previous
+   * snapshot keeps serving. Concurrent loads apply in call order. */
+  loadSnapshot(bytes: Uint8Array | ArrayBuffer, options?: LoadSnapshotOptions): Promise<SnapshotInfo>;
+  decide(request: DecisionRequest | string, options?: DecideOptions): Decision;
+  /** The decision JSON exactly as the core wrote it. */
+  decideRaw(request: DecisionRequest | string, options?: DecideOptions): string;
+  /** The active snapshot, or null before the first successful load. */
+  snapshotInfo(): SnapshotInfo | null;
+  /** This engine's wasm linear memory in bytes (grows, never shrinks). */
+  readonly memoryBytes: number;
+  /** Frees the engine; later calls throw TailorError `disposed`. Idempotent. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface SnapshotManifest {
+  version: string;
+  /** When present, the fetched bytes must hash to it (else `digest_mismatch`). */
+  sha256?: string;
+  [field: string]: unknown;
+}
+
+export interface FetchedSnapshot {
+  bytes: Uint8Array | ArrayBuffer;
+  signature?: SignatureEnvelope | string | Uint8Array;
+}
+
+export interface SnapshotCacheOptions {
+  fetchManifest(tenant: string): Promise<SnapshotManifest>;
+  fetchSnapshot(tenant: string, version: string): Promise<FetchedSnapshot>;
+  createEngine(): Engine | Promise<Engine>;
+  /** How long a checked version is trusted before a background refresh (default 60000). */
+  ttlMs?: number;
+  /** Keys for every tenant, or per tenant. When absent, snapshots are not signature-checked. */
+  publicKeys?: ReadonlyArray<CryptoKey | Uint8Array>
+    | ((tenant: string) => ReadonlyArray<CryptoKey | Uint8Array> | Promise<ReadonlyArray<CryptoKey | Uint8Array>>);
+  requiredSignatures?: number;
+  /** Clock in milliseconds (default Date.now). */
+  now?: () => number;
+}
+
+export interface SnapshotCacheStatus {
+  /** The manifest version serving. */
+  version: string;
+  snapshot: SnapshotInfo;
+  loadedAt: number;
+  /** When the origin was last asked (successfully or not). */
+  checkedAt: number;
+  refreshing: boolean;
+  /** Why the last refresh failed; null after a successful check. */
+  lastError: unknown;
+}
+
+export class SnapshotCache {
+  constructor(options: SnapshotCacheOptions);
+  /** The tenant's engine: the first call waits for the load, later calls return at once and
+   * start a background refresh once the TTL has passed. Pass a Worker's `ctx.waitUntil` to keep
+   * that refresh alive after the response. */
+  engineFor(tenant: string, options?: { waitUntil?: (promise: Promise<unknown>) => void }): Promise<Engine>;
+  /** Undefined until the tenant's first load has succeeded. */
+  status(tenant: string): SnapshotCacheStatus | undefined;
+}
