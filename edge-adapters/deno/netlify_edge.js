@@ -1,0 +1,68 @@
+// Tailor as a Netlify Edge Function (Deno). Copy this folder to netlify/edge-functions/tailor/
+// (entry: netlify_edge.js, or re-export it from netlify/edge-functions/tailor.js) and set:
+//
+//   TAILOR_TENANT        the tenant this site answers for (required)
+//   TAILOR_SNAPSHOT_URL  origin base: GET {base}/{tenant}.tsnap and {base}/{tenant}.sig.json
+//   TAILOR_PROFILE_URL   origin base for profiles: GET {base}/{tenant}/{user_hash}.tprof (404 = none)
+//   TAILOR_ORIGIN_TOKEN  optional bearer token sent to both origins (keep profiles private)
+//   TAILOR_WASM_URL      where tailor.wasm is served (default /tailor.wasm on this site: publish it)
+//   TAILOR_PUBLIC_KEYS   comma-separated base64 raw Ed25519 keys: only signed snapshots load
+//   TAILOR_SITE          site used when a request names none
+//   TAILOR_TTL_MS        background snapshot reload interval (60000)
+//
+// Country comes from Netlify's context.geo.country.code (or an `x-country` header).
+import { createTailorHandler } from './handler.js';
+
+export function createNetlifyHandler(env, { fetch: doFetch = globalThis.fetch } = {}) {
+  let handler = null;
+  return async (request, context) => {
+    handler ??= build(env, doFetch, request.url).catch((e) => { handler = null; throw e; });
+    return (await handler)(request, context);
+  };
+}
+
+async function build(env, doFetch, requestUrl) {
+  const tenant = env('TAILOR_TENANT');
+  if (!tenant) throw new Error('TAILOR_TENANT is not set');
+  const snapshotBase = env('TAILOR_SNAPSHOT_URL');
+  if (!snapshotBase) throw new Error('TAILOR_SNAPSHOT_URL is not set');
+  const profileBase = env('TAILOR_PROFILE_URL');
+  const token = env('TAILOR_ORIGIN_TOKEN');
+  const init = token ? { headers: { authorization: `Bearer ${token}` } } : {};
+  const bytesOrNull = async (url) => {
+    const r = await doFetch(url, init);
+    if (r.status === 404) { await r.body?.cancel(); return null; }
+    if (!r.ok) throw new Error(`GET ${url}: HTTP ${r.status}`);
+    return new Uint8Array(await r.arrayBuffer());
+  };
+  const base = (b) => b.replace(/\/$/, '');
+
+  const wasmUrl = new URL(env('TAILOR_WASM_URL') ?? '/tailor.wasm', requestUrl);
+  const wasmResponse = await doFetch(wasmUrl);
+  if (!wasmResponse.ok) throw new Error(`GET ${wasmUrl}: HTTP ${wasmResponse.status}`);
+  const wasmModule = await WebAssembly.compile(await wasmResponse.arrayBuffer());
+
+  const keys = env('TAILOR_PUBLIC_KEYS');
+  return createTailorHandler({
+    wasmModule,
+    tenantFor: () => tenant,
+    loadSnapshot: async (t) => {
+      const bytes = await bytesOrNull(`${base(snapshotBase)}/${encodeURIComponent(t)}.tsnap`);
+      if (!bytes) return null;
+      const sig = await bytesOrNull(`${base(snapshotBase)}/${encodeURIComponent(t)}.sig.json`);
+      return { bytes, signature: sig ? new TextDecoder().decode(sig) : undefined };
+    },
+    loadProfile: profileBase
+      ? (t, hash) => bytesOrNull(`${base(profileBase)}/${encodeURIComponent(t)}/${hash}.tprof`)
+      : () => null,
+    publicKeys: keys ? keys.split(',').map((k) => Uint8Array.from(atob(k.trim()), (c) => c.charCodeAt(0))) : undefined,
+    site: env('TAILOR_SITE') || undefined,
+    ttlMs: Number(env('TAILOR_TTL_MS') ?? 60_000),
+  });
+}
+
+const handle = createNetlifyHandler((k) => globalThis.Netlify?.env.get(k) ?? Deno.env.get(k));
+
+export default (request, context) => handle(request, context);
+
+export const config = { path: '/v1/decide' };
