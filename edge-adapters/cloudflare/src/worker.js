@@ -1,0 +1,281 @@
+// Tailor on Cloudflare Workers (workerd): a module Worker that decides requests and personalizes
+// HTML at the edge from snapshots published to Workers KV (see ../publish.mjs and ../README.md).
+//
+//   POST /v1/decide   decision JSON for the request body (docs/api.md)
+//   any other GET     the origin page (TAILOR_ORIGIN, or KV `page:<path>`), with every
+//                     data-tailor-slot="<slot>" element filled by one decision for the page
+//
+// KV (binding TAILOR_KV):
+//   manifest:<tenant>                   {"version","sha256","bytes","chunks","signature","published_at"}
+//   snapshot:<tenant>:<version>:<i>     chunk i of the snapshot bytes
+//   profile:<tenant>:<user_hash>        .tprof of one visitor (user_hash: docs/cli.md)
+//   page:<path>                         optional static pages (tests, demo) when TAILOR_ORIGIN is unset
+import wasm from './tailor.wasm';
+// The repository's package by relative path: wrangler's bundler follows it; in your own project
+// `import { ... } from '@tailor/engine'` (README.md).
+import { SnapshotCache, TailorError, createEngine } from '../../../js/src/index.js';
+
+const VID_COOKIE = 'tailor_vid';
+const CONSENT_COOKIE = 'tailor_consent';
+const VID_MAX_AGE = 31536000;
+const REQUEST_ERRORS = new Set(['invalid_argument', 'parse_error', 'unknown_slot', 'limit_exceeded']);
+const MAX_BODY = 64 * 1024 + 4096; // the core caps requests at 64 KiB; room for the fields we add
+const MAX_PAGE_SLOTS = 16;         // the core's cap of slots per request
+
+// One cache (one engine per tenant) per isolate, created on the first request from `env`.
+let cache = null;
+let cacheEnvKey = null;
+
+function getCache(env) {
+  const key = `${env.TAILOR_PUBLIC_KEYS ?? ''}|${env.TAILOR_REQUIRED_SIGNATURES ?? ''}|${env.TAILOR_CACHE_TTL_MS ?? ''}`;
+  if (cache && cacheEnvKey === key) return cache;
+  const publicKeys = parsePublicKeys(env.TAILOR_PUBLIC_KEYS);
+  const required = env.TAILOR_REQUIRED_SIGNATURES ? Number(env.TAILOR_REQUIRED_SIGNATURES) : undefined;
+  const ttl = env.TAILOR_CACHE_TTL_MS !== undefined && env.TAILOR_CACHE_TTL_MS !== '' ? Number(env.TAILOR_CACHE_TTL_MS) : 60_000;
+  const manifests = new Map(); // tenant → the manifest the cache fetched last (its signature and chunk count)
+  cache = new SnapshotCache({
+    ttlMs: Number.isFinite(ttl) && ttl >= 0 ? ttl : 60_000,
+    publicKeys,
+    requiredSignatures: publicKeys ? required : undefined,
+    createEngine: () => createEngine({ module: wasm }),
+    fetchManifest: async (tenant) => {
+      const m = await readManifest(env, tenant);
+      manifests.set(tenant, m);
+      return m;
+    },
+    fetchSnapshot: async (tenant, version) => {
+      let m = manifests.get(tenant);
+      if (!m || m.version !== version) m = await readManifest(env, tenant);
+      if (m.version !== version) throw new TailorError('not_found', `manifest of ${tenant} moved on from ${version}`);
+      return { bytes: await readSnapshot(env, tenant, m), signature: m.signature ?? null };
+    },
+  });
+  cacheEnvKey = key;
+  return cache;
+}
+
+function parsePublicKeys(text) {
+  if (text === undefined || text === null || text === '') return undefined;
+  const list = typeof text === 'string' ? JSON.parse(text) : text;
+  if (!Array.isArray(list) || list.length === 0) throw new TailorError('invalid_argument', 'TAILOR_PUBLIC_KEYS must be a JSON array of hex Ed25519 keys');
+  return list.map((hex) => {
+    if (typeof hex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hex))
+      throw new TailorError('invalid_argument', 'TAILOR_PUBLIC_KEYS: each key is 64 hex characters (raw Ed25519)');
+    return Uint8Array.from(hex.match(/../g), (b) => parseInt(b, 16));
+  });
+}
+
+async function readManifest(env, tenant) {
+  const m = await env.TAILOR_KV.get(`manifest:${tenant}`, 'json');
+  if (!m) throw new TailorError('no_snapshot', `no snapshot published for tenant ${tenant}`);
+  if (typeof m.version !== 'string' || !Number.isInteger(m.chunks) || m.chunks < 1)
+    throw new TailorError('invalid_argument', `manifest of ${tenant} is malformed`);
+  return m;
+}
+
+async function readSnapshot(env, tenant, m) {
+  const parts = await Promise.all(Array.from({ length: m.chunks },
+    (_, i) => env.TAILOR_KV.get(`snapshot:${tenant}:${m.version}:${i}`, 'arrayBuffer')));
+  let total = 0;
+  parts.forEach((p, i) => {
+    if (!p) throw new TailorError('not_found', `snapshot ${tenant}@${m.version}: chunk ${i} of ${m.chunks} missing`);
+    total += p.byteLength;
+  });
+  if (Number.isInteger(m.bytes) && total !== m.bytes)
+    throw new TailorError('snapshot_invalid', `snapshot ${tenant}@${m.version}: ${total} bytes, manifest says ${m.bytes}`);
+  if (parts.length === 1) return new Uint8Array(parts[0]);
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) { bytes.set(new Uint8Array(p), at); at += p.byteLength; }
+  return bytes;
+}
+
+function tenantFor(request, env) {
+  const host = new URL(request.url).hostname.toLowerCase();
+  let map = {};
+  if (env.TAILOR_TENANTS) map = typeof env.TAILOR_TENANTS === 'string' ? JSON.parse(env.TAILOR_TENANTS) : env.TAILOR_TENANTS;
+  return map[host] ?? env.TAILOR_DEFAULT_TENANT ?? null;
+}
+
+function cookies(request) {
+  const out = new Map();
+  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+// The visitor: the tailor_vid cookie when it is a sane id, else a new random one (setCookie).
+function visitor(request) {
+  const jar = cookies(request);
+  const vid = jar.get(VID_COOKIE);
+  const consentText = jar.get(CONSENT_COOKIE);
+  const consent = consentText === undefined ? undefined
+    : decodeURIComponent(consentText).split(',').map((s) => s.trim()).filter(Boolean);
+  if (vid && /^[A-Za-z0-9._-]{1,128}$/.test(vid)) return { vid, setCookie: null, consent };
+  const fresh = crypto.randomUUID();
+  return { vid: fresh, consent,
+    setCookie: `${VID_COOKIE}=${fresh}; Path=/; Max-Age=${VID_MAX_AGE}; SameSite=Lax; Secure; HttpOnly` };
+}
+
+async function userHash(tenant, vid) {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${tenant}:${vid}`)));
+  return Array.from(d.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function profileFor(env, tenant, vid) {
+  const buf = await env.TAILOR_KV.get(`profile:${tenant}:${await userHash(tenant, vid)}`, 'arrayBuffer');
+  return buf ? new Uint8Array(buf) : undefined;
+}
+
+function device(ua) {
+  if (!ua) return 'unknown';
+  if (/bot|crawler|spider|slurp|bingpreview|facebookexternalhit/i.test(ua)) return 'bot';
+  if (/ipad|tablet|kindle|silk|playbook|(android(?!.*mobile))/i.test(ua)) return 'tablet';
+  if (/mobi|iphone|ipod|android|windows phone|blackberry|opera mini/i.test(ua)) return 'mobile';
+  return 'desktop';
+}
+
+// Fills what the host knows and the body left out; never changes a field the body set.
+function fillRequest(body, { tenant, env, request, consent }) {
+  if (body.tenant === undefined) body.tenant = tenant;
+  if (body.now === undefined) body.now = Math.floor(Date.now() / 1000);
+  if (body.site === undefined && env.TAILOR_SITE) body.site = env.TAILOR_SITE;
+  if (body.consent === undefined && consent !== undefined) body.consent = consent;
+  const context = body.context && typeof body.context === 'object' && !Array.isArray(body.context) ? body.context : {};
+  const country = request.cf?.country;
+  if (context.country === undefined && country) context.country = country;
+  if (context.device === undefined) context.device = device(request.headers.get('user-agent'));
+  body.context = context;
+  return body;
+}
+
+function jsonResponse(text, status, extra = {}) {
+  return new Response(text, { status, headers: { 'content-type': 'application/json', ...extra } });
+}
+
+function errorResponse(code, message, status, extra) {
+  return jsonResponse(JSON.stringify({ error: { code, message } }), status, extra);
+}
+
+const errorCode = (e) => (e instanceof TailorError ? e.code : 'internal');
+
+async function engineOrError(tenant, env, ctx) {
+  if (!tenant) return { error: errorResponse('invalid_argument', 'no tenant for this host (TAILOR_TENANTS, TAILOR_DEFAULT_TENANT)', 400) };
+  try {
+    return { engine: await getCache(env).engineFor(tenant, { waitUntil: (p) => ctx.waitUntil(p) }) };
+  } catch (e) {
+    // No manifest, a refused signature, a corrupt snapshot: nothing to serve with.
+    return { error: errorResponse(errorCode(e), e.message, 503, { 'retry-after': '30' }) };
+  }
+}
+
+async function handleDecide(request, env, ctx) {
+  const tenant = tenantFor(request, env);
+  const v = visitor(request);
+  const extra = v.setCookie ? { 'set-cookie': v.setCookie } : {};
+  const { engine, error } = await engineOrError(tenant, env, ctx);
+  if (error) {
+    if (v.setCookie) error.headers.append('set-cookie', v.setCookie);
+    return error;
+  }
+  const text = await request.text();
+  if (text.length > MAX_BODY) return errorResponse('limit_exceeded', `request body over ${MAX_BODY} bytes`, 400, extra);
+  let body;
+  try { body = JSON.parse(text); } catch { body = undefined; }
+  // Not a JSON object: the core answers it as it is (parse_error, invalid_argument).
+  const req = body && typeof body === 'object' && !Array.isArray(body)
+    ? JSON.stringify(fillRequest(body, { tenant, env, request, consent: v.consent })) : text;
+  try {
+    const profile = await profileFor(env, tenant, v.vid);
+    return jsonResponse(engine.decideRaw(req, { profile }), 200, extra);
+  } catch (e) {
+    const code = errorCode(e);
+    return errorResponse(code, e.message, REQUEST_ERRORS.has(code) ? 400 : 500, extra);
+  }
+}
+
+const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function renderItems(slot) {
+  return slot.items.map((it) => {
+    const price = typeof it.price === 'number' ? ` <span class="tailor-price">${escapeHtml(it.price.toFixed(2))}</span>` : '';
+    return `<li data-tailor-item="${escapeHtml(it.id)}"><span class="tailor-title">${escapeHtml(it.title ?? it.id)}</span>${price}</li>`;
+  }).join('');
+}
+
+async function fetchOrigin(request, env) {
+  const url = new URL(request.url);
+  if (env.TAILOR_ORIGIN) {
+    const target = new URL(url.pathname + url.search, env.TAILOR_ORIGIN);
+    return fetch(new Request(target, request));
+  }
+  const page = await env.TAILOR_KV.get(`page:${url.pathname}`, 'text');
+  if (page === null) return new Response('not found\n', { status: 404, headers: { 'content-type': 'text/plain' } });
+  return new Response(page, { headers: { 'content-type': 'text/html; charset=utf-8' } });
+}
+
+// One decision for every slot of the page: the HTML is read whole, its slot ids collected, decided
+// once (items are de-duplicated by the core per slot, experiments assigned once), then streamed
+// through HTMLRewriter. Any failure serves the origin page unchanged (its own default content).
+async function handlePage(request, env, ctx) {
+  const origin = await fetchOrigin(request, env);
+  const v = visitor(request);
+  const withCookie = (res) => {
+    if (v.setCookie) res.headers.append('set-cookie', v.setCookie);
+    return res;
+  };
+  const type = origin.headers.get('content-type') ?? '';
+  if (request.method !== 'GET' || !origin.ok || !type.includes('text/html')) return withCookie(new Response(origin.body, origin));
+  const html = await origin.text();
+  const headers = new Headers(origin.headers);
+  headers.delete('content-length');
+  headers.set('cache-control', 'private, no-store'); // personalized per visitor
+  const plain = (why) => {
+    headers.set('x-tailor-error', why);
+    return withCookie(new Response(html, { status: origin.status, headers }));
+  };
+  const slotIds = [];
+  for (const m of html.matchAll(/data-tailor-slot\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
+    const id = m[1] ?? m[2];
+    if (id && !slotIds.includes(id) && slotIds.length < MAX_PAGE_SLOTS) slotIds.push(id);
+  }
+  if (slotIds.length === 0) return withCookie(new Response(html, { status: origin.status, headers }));
+  const tenant = tenantFor(request, env);
+  const { engine, error } = await engineOrError(tenant, env, ctx);
+  if (error) return plain((await error.json()).error.code);
+  let decision;
+  try {
+    const req = fillRequest({ slots: slotIds }, { tenant, env, request, consent: v.consent });
+    decision = engine.decide(req, { profile: await profileFor(env, tenant, v.vid) });
+  } catch (e) {
+    return plain(errorCode(e));
+  }
+  const bySlot = new Map(decision.slots.map((s) => [s.id, s]));
+  headers.set('x-tailor-snapshot', decision.snapshot.version);
+  const res = new HTMLRewriter().on('[data-tailor-slot]', {
+    element(el) {
+      const slot = bySlot.get(el.getAttribute('data-tailor-slot'));
+      if (slot) el.setInnerContent(renderItems(slot), { html: true });
+    },
+  }).transform(new Response(html, { status: origin.status, headers }));
+  return withCookie(res);
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    try {
+      if (url.pathname === '/v1/decide') {
+        if (request.method !== 'POST') return errorResponse('invalid_argument', 'use POST /v1/decide', 405, { allow: 'POST' });
+        return await handleDecide(request, env, ctx);
+      }
+      if (request.method === 'GET' || request.method === 'HEAD') return await handlePage(request, env, ctx);
+      if (env.TAILOR_ORIGIN) return await fetchOrigin(request, env);
+      return errorResponse('invalid_argument', `${request.method} not allowed`, 405, { allow: 'GET, HEAD, POST' });
+    } catch (e) {
+      return errorResponse(errorCode(e), e.message, 500);
+    }
+  },
+};
