@@ -28,29 +28,12 @@ export { Miniflare };
 
 const adapter = join(repo, 'edge-adapters/cloudflare');
 export const { publishSnapshot, publishProfiles, userHash } = await import(join(adapter, 'publish.mjs'));
+const { workerOptions: localWorkerOptions } = await import(join(adapter, 'local.mjs'));
 
-// The Worker's module graph, as wrangler would bundle it: worker.js, the package's runtime-neutral
-// sources (js/src/index.js and what it imports) and tailor.wasm as a CompiledWasm module.
-function workerModules() {
-  // Absolute paths under modulesRoot: Miniflare names them relative to the repo whatever the cwd
-  // (relative ones are taken from the cwd, and workerd refuses names that climb out with "..").
-  const mods = [{ type: 'ESModule', path: join(adapter, 'src/worker.js'), contents: readFileSync(join(adapter, 'src/worker.js'), 'utf8') }];
-  const seen = new Set();
-  const follow = (file) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = readFileSync(file, 'utf8');
-    if (file !== join(adapter, 'src/worker.js')) mods.push({ type: 'ESModule', path: file, contents: text });
-    for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+\.js)['"]/gm)) follow(resolve(dirname(file), m[1]));
-  };
-  follow(join(adapter, 'src/worker.js'));
-  mods.push({ type: 'CompiledWasm', path: join(adapter, 'src/tailor.wasm'), contents: readFileSync(wasmPath) });
-  return mods;
-}
 
 // A Worker in workerd with a fresh in-memory KV. `bindings` are the [vars] (strings).
 export function workerOptions(bindings = {}) {
-  return { modules: workerModules(), modulesRoot: repo, compatibilityDate: '2025-09-01', kvNamespaces: ['TAILOR_KV'], bindings };
+  return localWorkerOptions({ wasmPath, bindings });
 }
 
 export async function startWorker(bindings = {}) {
