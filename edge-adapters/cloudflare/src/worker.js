@@ -263,6 +263,19 @@ async function handlePage(request, env, ctx) {
   return withCookie(res);
 }
 
+// Local demo only (TAILOR_DEMO=1): "become" an example visitor. Sets the visitor and consent
+// cookies (which page scripts cannot set: the visitor cookie is HttpOnly) and returns to `/`.
+function demoVisitor(url) {
+  const id = url.searchParams.get('id') ?? '';
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(id)) return errorResponse('invalid_argument', 'id: 1-128 of [A-Za-z0-9._-]', 400);
+  const consent = url.searchParams.get('consent') ?? '';
+  const headers = new Headers({ location: '/' });
+  headers.append('set-cookie', `${VID_COOKIE}=${id}; Path=/; Max-Age=${VID_MAX_AGE}; SameSite=Lax; Secure; HttpOnly`);
+  headers.append('set-cookie', `${CONSENT_COOKIE}=${encodeURIComponent(consent)}; Path=/; Max-Age=${VID_MAX_AGE}; SameSite=Lax; Secure`);
+  headers.append('set-cookie', `tailor_demo_visitor=${id}; Path=/; Max-Age=${VID_MAX_AGE}; SameSite=Lax; Secure`);
+  return new Response(null, { status: 302, headers });
+}
+
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
@@ -271,6 +284,7 @@ export default {
         if (request.method !== 'POST') return errorResponse('invalid_argument', 'use POST /v1/decide', 405, { allow: 'POST' });
         return await handleDecide(request, env, ctx);
       }
+      if (url.pathname === '/demo/visitor' && env.TAILOR_DEMO === '1') return demoVisitor(url);
       if (request.method === 'GET' || request.method === 'HEAD') return await handlePage(request, env, ctx);
       if (env.TAILOR_ORIGIN) return await fetchOrigin(request, env);
       return errorResponse('invalid_argument', `${request.method} not allowed`, 405, { allow: 'GET, HEAD, POST' });
