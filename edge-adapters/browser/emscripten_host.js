@@ -8,19 +8,11 @@
 //   engine.loadSnapshot(new Uint8Array(await (await fetch(url)).arrayBuffer()));
 //   const text = engine.decideRaw('{"slots":["home"]}', profileBytes);
 
-// Index = the core's status code (tailor::Code); same names as @tailor/engine's TailorError.
-export const CODE_NAMES = ['ok', 'invalid_argument', 'parse_error', 'snapshot_invalid',
-  'snapshot_wrong_identifier', 'snapshot_incompatible', 'no_snapshot', 'unknown_slot',
-  'limit_exceeded', 'profile_invalid', 'not_found', 'io_error', 'internal'];
+// The package's error type and code names, so hosts and the package throw the same TailorError.
+import { CORE_CODES, TailorError } from '../../js/src/errors.js';
 
-export class TailorError extends Error {
-  constructor(code, message, status = undefined) {
-    super(message);
-    this.name = 'TailorError';
-    this.code = code;
-    this.status = status;
-  }
-}
+export { TailorError };
+export const CODE_NAMES = CORE_CODES;
 
 const ABI_VERSION_SUPPORTED = 1;
 

@@ -2,7 +2,7 @@
 // errors the core reported, its numeric `status`.
 
 // Index = the core's status code (tailor::Code, wasm/tailor.h).
-const CORE_CODES = ['ok', 'invalid_argument', 'parse_error', 'snapshot_invalid', 'snapshot_wrong_identifier',
+export const CORE_CODES = ['ok', 'invalid_argument', 'parse_error', 'snapshot_invalid', 'snapshot_wrong_identifier',
   'snapshot_incompatible', 'no_snapshot', 'unknown_slot', 'limit_exceeded', 'profile_invalid', 'not_found',
   'io_error', 'internal'];
 
