@@ -12,6 +12,7 @@
 //
 // Country comes from Netlify's context.geo.country.code (or an `x-country` header).
 import { createTailorHandler } from './handler.js';
+import { urlSourceOptions } from './url_source.js';
 
 export function createNetlifyHandler(env, { fetch: doFetch = globalThis.fetch } = {}) {
   let handler = null;
@@ -22,43 +23,12 @@ export function createNetlifyHandler(env, { fetch: doFetch = globalThis.fetch } 
 }
 
 async function build(env, doFetch, requestUrl) {
-  const tenant = env('TAILOR_TENANT');
-  if (!tenant) throw new Error('TAILOR_TENANT is not set');
-  const snapshotBase = env('TAILOR_SNAPSHOT_URL');
-  if (!snapshotBase) throw new Error('TAILOR_SNAPSHOT_URL is not set');
-  const profileBase = env('TAILOR_PROFILE_URL');
-  const token = env('TAILOR_ORIGIN_TOKEN');
-  const init = token ? { headers: { authorization: `Bearer ${token}` } } : {};
-  const bytesOrNull = async (url) => {
-    const r = await doFetch(url, init);
-    if (r.status === 404) { await r.body?.cancel(); return null; }
-    if (!r.ok) throw new Error(`GET ${url}: HTTP ${r.status}`);
-    return new Uint8Array(await r.arrayBuffer());
-  };
-  const base = (b) => b.replace(/\/$/, '');
-
+  const options = urlSourceOptions(env, doFetch);  // validates the settings before any fetch
   const wasmUrl = new URL(env('TAILOR_WASM_URL') ?? '/tailor.wasm', requestUrl);
   const wasmResponse = await doFetch(wasmUrl);
   if (!wasmResponse.ok) throw new Error(`GET ${wasmUrl}: HTTP ${wasmResponse.status}`);
   const wasmModule = await WebAssembly.compile(await wasmResponse.arrayBuffer());
-
-  const keys = env('TAILOR_PUBLIC_KEYS');
-  return createTailorHandler({
-    wasmModule,
-    tenantFor: () => tenant,
-    loadSnapshot: async (t) => {
-      const bytes = await bytesOrNull(`${base(snapshotBase)}/${encodeURIComponent(t)}.tsnap`);
-      if (!bytes) return null;
-      const sig = await bytesOrNull(`${base(snapshotBase)}/${encodeURIComponent(t)}.sig.json`);
-      return { bytes, signature: sig ? new TextDecoder().decode(sig) : undefined };
-    },
-    loadProfile: profileBase
-      ? (t, hash) => bytesOrNull(`${base(profileBase)}/${encodeURIComponent(t)}/${hash}.tprof`)
-      : () => null,
-    publicKeys: keys ? keys.split(',').map((k) => Uint8Array.from(atob(k.trim()), (c) => c.charCodeAt(0))) : undefined,
-    site: env('TAILOR_SITE') || undefined,
-    ttlMs: Number(env('TAILOR_TTL_MS') ?? 60_000),
-  });
+  return createTailorHandler({ wasmModule, ...options });
 }
 
 const handle = createNetlifyHandler((k) => globalThis.Netlify?.env.get(k) ?? Deno.env.get(k));

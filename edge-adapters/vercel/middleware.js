@@ -17,42 +17,14 @@
 // Country comes from Vercel's `x-vercel-ip-country` header (or `x-country`).
 import wasm from './tailor.wasm?module';
 import { createTailorHandler } from '../deno/handler.js';
+import { urlSourceOptions } from '../deno/url_source.js';
 
 export const config = { matcher: ['/v1/decide'] };
 
 // env: (name) => string | undefined. Options for tests: fetch, wasmModule.
 export function createVercelHandler(env, { fetch: doFetch = globalThis.fetch, wasmModule = wasm } = {}) {
-  const tenant = env('TAILOR_TENANT');
-  if (!tenant) throw new Error('TAILOR_TENANT is not set');
-  const snapshotBase = env('TAILOR_SNAPSHOT_URL');
-  if (!snapshotBase) throw new Error('TAILOR_SNAPSHOT_URL is not set');
-  const profileBase = env('TAILOR_PROFILE_URL');
-  const token = env('TAILOR_ORIGIN_TOKEN');
-  const init = token ? { headers: { authorization: `Bearer ${token}` } } : {};
-  const base = (b) => b.replace(/\/$/, '');
-  const bytesOrNull = async (url) => {
-    const r = await doFetch(url, init);
-    if (r.status === 404) { await r.body?.cancel(); return null; }
-    if (!r.ok) throw new Error(`GET ${url}: HTTP ${r.status}`);
-    return new Uint8Array(await r.arrayBuffer());
-  };
-  const keys = env('TAILOR_PUBLIC_KEYS');
-  const handle = createTailorHandler({
-    wasmModule,
-    tenantFor: () => tenant,
-    loadSnapshot: async (t) => {
-      const bytes = await bytesOrNull(`${base(snapshotBase)}/${encodeURIComponent(t)}.tsnap`);
-      if (!bytes) return null;
-      const sig = await bytesOrNull(`${base(snapshotBase)}/${encodeURIComponent(t)}.sig.json`);
-      return { bytes, signature: sig ? new TextDecoder().decode(sig) : undefined };
-    },
-    loadProfile: profileBase
-      ? (t, hash) => bytesOrNull(`${base(profileBase)}/${encodeURIComponent(t)}/${hash}.tprof`)
-      : () => null,
-    publicKeys: keys ? keys.split(',').map((k) => Uint8Array.from(atob(k.trim()), (c) => c.charCodeAt(0))) : undefined,
-    site: env('TAILOR_SITE') || undefined,
-    ttlMs: Number(env('TAILOR_TTL_MS') ?? 60_000),
-  });
+  const handle = createTailorHandler({ wasmModule, ...urlSourceOptions(env, doFetch) });
+
   // Vercel's middleware context carries waitUntil (keeps a background reload alive after the
   // response); geo arrives as a header. The handler reads context.geo.country.code.
   return (request, context) => {
