@@ -1,6 +1,7 @@
 // The tailor subcommands. Each takes argv with argv[0] = the command name ("build") and returns
 // the process exit code (see docs/cli.md).
 #pragma once
+#include <iosfwd>
 
 namespace tailor::sync {
 
@@ -19,8 +20,18 @@ int cmd_build(int argc, char** argv);
 int cmd_profiles(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_decide(int argc, char** argv);  // sync/cmd_decide.cpp
+int cmd_keygen(int argc, char** argv);  // sync/cmd_sign.cpp
+int cmd_sign(int argc, char** argv);    // sync/cmd_sign.cpp
+int cmd_verify(int argc, char** argv);  // sync/cmd_sign.cpp
+int cmd_experiment(int argc, char** argv);  // sync/cmd_experiment.cpp
+// The NDJSON loop of `tailor experiment` (stdin/stdout in the command); returns the exit code.
+int run_experiment(std::istream& in, std::ostream& out);
 
 // One-line summaries and full usage texts, for `tailor --help` and `tailor <cmd> --help`.
 extern const char* const kBuildUsage;
 extern const char* const kProfilesUsage;
 extern const char* const kInspectUsage;
+extern const char* const kKeygenUsage;
+extern const char* const kSignUsage;
+extern const char* const kVerifyUsage;
+extern const char* const kExperimentUsage;

@@ -15,6 +15,10 @@ const char* kUsage =
     "  profiles   build visitor profiles from events\n"
     "  inspect    verify a snapshot and print a JSON summary\n"
     "  decide     decide one request with a snapshot (and a visitor profile)\n"
+    "  keygen     create an Ed25519 key pair for signing snapshots\n"
+    "  sign       add this key's signature to a snapshot's signature envelope\n"
+    "  verify     check a snapshot's signatures (K of N trusted keys)\n"
+    "  experiment GrowthBook-compatible experiment hashing and bucketing (NDJSON)\n"
     "  help [command]\n"
     "\n"
     "`tailor <command> --help` shows a command's options. docs/cli.md has the details.\n"
@@ -26,7 +30,8 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"build", cmd_build}, {"profiles", cmd_profiles}, {"inspect", cmd_inspect}, {"decide", cmd_decide}};
+    {"build", cmd_build}, {"profiles", cmd_profiles}, {"inspect", cmd_inspect}, {"decide", cmd_decide},
+    {"keygen", cmd_keygen}, {"sign", cmd_sign}, {"verify", cmd_verify}, {"experiment", cmd_experiment}};
 
 const Command* find(std::string_view name) {
   for (const Command& c : kCommands)
