@@ -79,13 +79,7 @@ class ItemMapper {
 
 bool ItemMapper::add(const Record& r) {
   std::string id;
-  Field f = read_text(r, "id", id, errors_);
-  if (f == Field::kMissing) field_error(r, "id", "is required", errors_);
-  if (f != Field::kOk) return fail();
-  if (id.size() > kMaxIdBytes) {
-    field_error(r, "id", "longer than " + std::to_string(kMaxIdBytes) + " bytes", errors_);
-    return fail();
-  }
+  if (!read_record_id(r, id, errors_)) return fail();
   if (out_.ids.size() >= kMaxItems) {
     errors_.add(r.where().str() + ": more than " + std::to_string(kMaxItems) + " items (the engine's limit)");
     return false;

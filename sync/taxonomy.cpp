@@ -30,17 +30,22 @@ bool check_category_cycles(const std::vector<CategoryRow>& cats, const std::vect
   return ok;
 }
 
+bool read_record_id(const Record& r, std::string& id, ErrorList& errors) {
+  Field f = read_text(r, "id", id, errors);
+  if (f == Field::kMissing) field_error(r, "id", "is required", errors);
+  if (f != Field::kOk) return false;
+  if (id.size() > kMaxIdBytes) {
+    field_error(r, "id", "longer than " + std::to_string(kMaxIdBytes) + " bytes", errors);
+    return false;
+  }
+  return true;
+}
+
 void load_categories(const SourceSpec& source, Catalog& out, ErrorList& errors) {
   std::vector<std::string> parent_ids, where;
   read_records(source, errors, [&](const Record& r) {
     std::string id, name, parent;
-    Field f = read_text(r, "id", id, errors);
-    if (f == Field::kMissing) field_error(r, "id", "is required", errors);
-    if (f != Field::kOk) return !errors.full();
-    if (id.size() > kMaxIdBytes) {
-      field_error(r, "id", "longer than " + std::to_string(kMaxIdBytes) + " bytes", errors);
-      return !errors.full();
-    }
+    if (!read_record_id(r, id, errors)) return !errors.full();
     read_text(r, "name", name, errors);
     read_text(r, "parent", parent, errors);
     auto [it, inserted] = out.category_index.emplace(id, static_cast<uint32_t>(out.categories.size()));
@@ -68,13 +73,7 @@ void load_brands(const SourceSpec& source, Catalog& out, ErrorList& errors) {
   std::vector<std::string> where;
   read_records(source, errors, [&](const Record& r) {
     std::string id, name;
-    Field f = read_text(r, "id", id, errors);
-    if (f == Field::kMissing) field_error(r, "id", "is required", errors);
-    if (f != Field::kOk) return !errors.full();
-    if (id.size() > kMaxIdBytes) {
-      field_error(r, "id", "longer than " + std::to_string(kMaxIdBytes) + " bytes", errors);
-      return !errors.full();
-    }
+    if (!read_record_id(r, id, errors)) return !errors.full();
     read_text(r, "name", name, errors);
     auto [it, inserted] = out.brand_index.emplace(id, static_cast<uint32_t>(out.brands.size()));
     if (!inserted) {

@@ -6,6 +6,11 @@
 
 namespace tailor::sync {
 
+class Record;
+
+// Reads a record's required `id` (at most kMaxIdBytes); false (error recorded) when absent or bad.
+bool read_record_id(const Record& r, std::string& id, ErrorList& errors);
+
 // Reads the categories source into out.categories / out.category_index and resolves parents.
 void load_categories(const SourceSpec& source, Catalog& out, ErrorList& errors);
 // Reads the brands source into out.brands / out.brand_index.

@@ -37,24 +37,16 @@ bool contains(const V* v, uint32_t x) {
 }
 
 // Resolves item ids to sorted, unique indices; unknown ids are dropped.
-std::span<uint32_t> resolve_ids(Context& cx, const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* ids) {
-  if (!ids) return {};
-  auto out = cx.arena.alloc<uint32_t>(ids->size());
-  size_t n = 0;
-  for (auto* s : *ids) {
-    int32_t i = cx.snap.find_item(sv(s));
-    if (i >= 0) out[n++] = static_cast<uint32_t>(i);
-  }
-  std::sort(out.begin(), out.begin() + n);
-  n = std::unique(out.begin(), out.begin() + n) - out.begin();
-  return out.first(n);
-}
+inline std::string_view id_of(const flatbuffers::String* s) { return sv(s); }
+inline std::string_view id_of(const std::string& s) { return s; }
 
-std::span<uint32_t> resolve_ids(Context& cx, const std::vector<std::string>& ids) {
+// Resolves item ids (profile or request lists) to sorted, unique indices; unknown ids are dropped.
+template <class Ids>
+std::span<uint32_t> resolve_ids(Context& cx, const Ids& ids) {
   auto out = cx.arena.alloc<uint32_t>(ids.size());
   size_t n = 0;
-  for (auto& s : ids) {
-    int32_t i = cx.snap.find_item(s);
+  for (const auto& s : ids) {
+    int32_t i = cx.snap.find_item(id_of(s));
     if (i >= 0) out[n++] = static_cast<uint32_t>(i);
   }
   std::sort(out.begin(), out.begin() + n);
@@ -98,8 +90,8 @@ void project_profile(Context& cx) {
     for (uint16_t i = 0; i < dim; ++i) v[i] = p.embedding()->Get(i);
     cx.user_vector = v;
   }
-  cx.purchased = resolve_ids(cx, p.recent_bought());
-  cx.viewed = resolve_ids(cx, p.recent_viewed());
+  if (p.recent_bought()) cx.purchased = resolve_ids(cx, *p.recent_bought());
+  if (p.recent_viewed()) cx.viewed = resolve_ids(cx, *p.recent_viewed());
 }
 
 // Per dictionary code affinity for one attribute (AttributeAffinity terms).
