@@ -94,6 +94,14 @@ struct RuleConfig {
   int64_t starts_at = 0, ends_at = 0;
 };
 
+// A visitor segment (docs/targeting.md): membership from the request's `segments` list or a
+// condition compiled at config parse time (empty: listed membership only).
+struct SegmentConfig {
+  std::string id, name;
+  std::vector<uint8_t> condition;
+  std::string where;
+};
+
 struct DenyConfig {
   std::vector<IdRef> items;
   std::vector<std::pair<IdRef, std::vector<IdRef>>> sites;  // site -> items, sorted by site id
@@ -114,6 +122,7 @@ struct Config {
   std::vector<StrategyConfig> strategies;
   std::vector<SlotConfig> slots;
   std::vector<RuleConfig> rules;
+  std::vector<SegmentConfig> segments;
 };
 
 constexpr size_t kMaxSites = 64;

@@ -252,6 +252,14 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
     deny.push_back(fb::CreateDenyList(fbb, d.site, list));
   }
 
+  std::vector<Offset<fb::Segment>> segments;
+  for (const SegmentConfig& x : c.segments) {
+    auto id = fbb.CreateString(x.id);
+    auto name = opt(fbb, x.name);
+    auto condition = x.condition.empty() ? 0 : fbb.CreateVector(x.condition);
+    segments.push_back(fb::CreateSegment(fbb, id, name, condition));
+  }
+
   auto sites_v = fbb.CreateVector(sites);
   auto categories_v = fbb.CreateVector(categories);
   auto brands_v = fbb.CreateVector(brands);
@@ -260,6 +268,7 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   auto slots_v = fbb.CreateVector(slots);
   auto rules_v = fbb.CreateVector(rules);
   auto deny_v = fbb.CreateVector(deny);
+  auto segments_v = fbb.CreateVector(segments);
 
   fb::SnapshotBuilder b(fbb);
   b.add_schema_version(kSchemaVersion);
@@ -276,6 +285,7 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   b.add_slots(slots_v);
   b.add_rules(rules_v);
   b.add_deny_lists(deny_v);
+  b.add_segments(segments_v);
   fb::FinishSnapshotBuffer(fbb, b.Finish());
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }

@@ -6,6 +6,7 @@
 #include "tailor/explain.h"
 #include "tailor/json_writer.h"
 #include "tailor/scoring.h"
+#include "tailor/targeting.h"
 
 namespace tailor {
 namespace {
@@ -24,6 +25,9 @@ struct Context {
   std::span<uint32_t> request_exclude = {}; // sorted item indices
   std::span<uint32_t> purchased = {};       // sorted item indices
   std::span<uint32_t> viewed = {};          // sorted item indices
+  Targeting targeting = {};                 // segment membership (computed once per request)
+  // True when the request is in snapshot segment `segment_index` (listed or condition true).
+  bool in_segment(int32_t segment_index) const { return targeting.in_segment(segment_index); }
 };
 
 bool contains_sorted(std::span<const uint32_t> v, uint32_t x) { return std::binary_search(v.begin(), v.end(), x); }
@@ -635,6 +639,7 @@ Status decide(const Snapshot& snap, const Request& req, const Profile* profile, 
     if (cx.site < 0) return Status(Code::kInvalidArgument, "request.site: unknown site '" + req.site + "'");
   }
   cx.now = req.now > 0 ? req.now : root.built_at();
+  if (Status st = cx.targeting.init(snap, req, arena); !st.ok()) return st;
   project_profile(cx);
   cx.request_exclude = resolve_ids(cx, req.exclude);
 
@@ -658,6 +663,13 @@ Status decide(const Snapshot& snap, const Request& req, const Profile* profile, 
   if (cx.site >= 0) { w.key("site"); w.string(req.site); }
   w.key("now"); w.integer(cx.now);
   w.key("personalized"); w.boolean(cx.profile != nullptr);
+  if (cx.targeting.segment_count() > 0) {  // only snapshots that define segments report them
+    w.key("segments");
+    w.begin_array();
+    for (size_t g = 0; g < cx.targeting.segment_count(); ++g)
+      if (cx.in_segment(static_cast<int32_t>(g))) w.string(sv(root.segments()->Get(static_cast<uint32_t>(g))->id()));
+    w.end_array();
+  }
   w.key("slots");
   w.begin_array();
   for (size_t s = 0; s < results.size(); ++s) write_slot(cx, w, results[s], terms[s]);

@@ -68,6 +68,9 @@ Result<Request> parse_request(std::string_view text, const RequestLimits& limits
   if (auto it = doc.find("exclude"); it != doc.end() && !it->is_null()) {
     if (!(st = read_string_list(*it, "exclude", limits.max_ids, r.exclude)).ok()) return st;
   }
+  if (auto it = doc.find("segments"); it != doc.end() && !it->is_null()) {
+    if (!(st = read_string_list(*it, "segments", limits.max_ids, r.segments)).ok()) return st;
+  }
   if (auto it = doc.find("explain"); it != doc.end() && !it->is_null()) {
     if (!it->is_boolean()) return bad("explain", "must be a boolean");
     r.explain = it->get<bool>();
@@ -102,6 +105,7 @@ Result<Request> parse_request(std::string_view text, const RequestLimits& limits
     if (sr.id.empty()) return bad(field + ".id", "is required");
     r.slots.push_back(std::move(sr));
   }
+  r.data = std::make_shared<const json>(std::move(doc));
   return r;
 }
 

@@ -1,9 +1,12 @@
 // Decision request: parsed and validated from JSON (schemas/request.schema.json) at the boundary.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "tailor/status.h"
 
@@ -12,7 +15,7 @@ namespace tailor {
 struct RequestLimits {
   size_t max_bytes = 64 * 1024;
   size_t max_slots = 16;
-  size_t max_ids = 1000;  // per list (slot items, exclude, consent)
+  size_t max_ids = 1000;  // per list (slot items, exclude, consent, segments)
 };
 
 struct SlotRequest {
@@ -30,6 +33,9 @@ struct Request {
   std::vector<SlotRequest> slots;
   std::vector<std::string> exclude;
   bool explain = true;
+  std::vector<std::string> segments;  // segment ids the host already knows (e.g. from a CRM)
+  // The request object as sent: what targeting conditions read with `var` (docs/targeting.md).
+  std::shared_ptr<const nlohmann::json> data;
 };
 
 // Parses `json` into a Request. Errors name the offending field, e.g. "slots[1].size: ...".
