@@ -44,6 +44,14 @@ TAILOR_API int32_t tailor_engine_load_snapshot(tailor_engine* engine, const uint
   return record(engine, engine->engine.load_snapshot({bytes, len}));
 }
 
+TAILOR_API int32_t tailor_engine_load_snapshot_for(tailor_engine* engine, const uint8_t* bytes, size_t len,
+                                                   const char* tenant, size_t tenant_len) {
+  if (!engine) return TAILOR_ERR_INVALID_ARGUMENT;
+  if ((!bytes && len) || (!tenant && tenant_len))
+    return record(engine, tailor::Status(tailor::Code::kInvalidArgument, "input pointer is null"));
+  return record(engine, engine->engine.load_snapshot({bytes, len}, {tenant, tenant_len}));
+}
+
 TAILOR_API int32_t tailor_engine_decide(tailor_engine* engine, const char* request, size_t request_len,
                                         const uint8_t* profile, size_t profile_len) {
   if (!engine) return TAILOR_ERR_INVALID_ARGUMENT;

@@ -35,7 +35,8 @@ enum {
   TAILOR_ERR_PROFILE_INVALID = 9,
   TAILOR_ERR_NOT_FOUND = 10,
   TAILOR_ERR_IO = 11,
-  TAILOR_ERR_INTERNAL = 12
+  TAILOR_ERR_INTERNAL = 12,
+  TAILOR_ERR_TENANT_MISMATCH = 13
 };
 
 /* ABI version of this header (bumped on any incompatible change). */
@@ -56,9 +57,18 @@ void tailor_free(void* ptr);
  * Returns a status code; the message is in tailor_engine_last_error. */
 int32_t tailor_engine_load_snapshot(tailor_engine* engine, const uint8_t* bytes, size_t len);
 
+/* As tailor_engine_load_snapshot, but refuses (TAILOR_ERR_TENANT_MISMATCH, before activation) a
+ * snapshot whose tenant id is not the `tenant_len` bytes at `tenant` (UTF-8, not NUL-terminated;
+ * caller-owned, not retained). Multi-tenant hosts call this with the tenant they routed the
+ * request to, so a snapshot of tenant B stored or signed for B is never served to tenant A.
+ * An empty tenant (len 0) checks nothing, as tailor_engine_load_snapshot. */
+int32_t tailor_engine_load_snapshot_for(tailor_engine* engine, const uint8_t* bytes, size_t len, const char* tenant,
+                                        size_t tenant_len);
+
 /* Decides the request JSON (`request`, `request_len` bytes, not NUL-terminated) with optional
  * profile bytes (`profile` may be NULL with `profile_len` 0). Inputs stay owned by the caller and
- * are not retained. On TAILOR_OK the decision JSON is in tailor_engine_output. */
+ * are not retained. On TAILOR_OK the decision JSON is in tailor_engine_output. A profile recording
+ * another tenant than the active snapshot's fails with TAILOR_ERR_TENANT_MISMATCH. */
 int32_t tailor_engine_decide(tailor_engine* engine, const char* request, size_t request_len,
                              const uint8_t* profile, size_t profile_len);
 

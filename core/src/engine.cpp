@@ -4,7 +4,7 @@
 
 namespace tailor {
 
-Status Engine::load_snapshot(std::span<const uint8_t> bytes) {
+Status Engine::load_snapshot(std::span<const uint8_t> bytes, std::string_view expected_tenant) {
   if (bytes.size() > limits_.snapshot.max_bytes)
     return Status(Code::kLimitExceeded, "snapshot is " + std::to_string(bytes.size()) +
                                             " bytes, over the limit of " + std::to_string(limits_.snapshot.max_bytes));
@@ -12,6 +12,12 @@ Status Engine::load_snapshot(std::span<const uint8_t> bytes) {
   if (!bytes.empty()) std::memcpy(copy.get(), bytes.data(), bytes.size());
   auto opened = Snapshot::open({reinterpret_cast<const uint8_t*>(copy.get()), bytes.size()}, limits_.snapshot);
   if (!opened.ok()) return opened.status();
+  if (!expected_tenant.empty()) {
+    std::string_view tenant = sv(opened.value().root().tenant()->id());
+    if (tenant != expected_tenant)
+      return Status(Code::kTenantMismatch, "snapshot is for tenant '" + std::string(tenant) + "', this engine serves '" +
+                                               std::string(expected_tenant) + "': refused, the previous snapshot keeps serving");
+  }
   bytes_ = std::move(copy);
   snapshot_ = std::move(opened.value());
   loaded_ = true;
@@ -39,6 +45,11 @@ Status Engine::decide(std::string_view request_json, std::span<const uint8_t> pr
     auto opened = Profile::open(profile_bytes, limits_.profile);
     if (!opened.ok()) return opened.status();
     profile = opened.value();
+    std::string_view ptenant = sv(profile.root().tenant());
+    std::string_view stenant = sv(snapshot_.root().tenant()->id());
+    if (!ptenant.empty() && ptenant != stenant)
+      return Status(Code::kTenantMismatch, "profile is for tenant '" + std::string(ptenant) + "', this snapshot is '" +
+                                               std::string(stenant) + "'");
     p = &profile;
   }
   Status st = tailor::decide(snapshot_, req.value(), p, arena_, output_, limits_.pipeline);

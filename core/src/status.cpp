@@ -17,6 +17,7 @@ const char* code_name(Code code) {
     case Code::kNotFound: return "not_found";
     case Code::kIoError: return "io_error";
     case Code::kInternal: return "internal";
+    case Code::kTenantMismatch: return "tenant_mismatch";
   }
   return "unknown";
 }

@@ -31,8 +31,9 @@ function envChunkBytes() {
 
 // Writes snapshot:<tenant>:<version>:<i> for every chunk, then manifest:<tenant>. Returns the manifest.
 // `version` defaults to the snapshot's own label only if given; it is required (the CLI prints it).
+// `prefix` is the tenant's kv_prefix (TAILOR_TENANT_SETTINGS in the Worker; default none).
 export async function publishSnapshot(kv, tenant, bytes, { version, signature = null, chunkBytes,
-  publishedAt = new Date().toISOString() } = {}) {
+  publishedAt = new Date().toISOString(), prefix = '' } = {}) {
   if (!kv || typeof kv.put !== 'function') throw new TypeError('publishSnapshot: kv must have put(key, value)');
   if (typeof tenant !== 'string' || !tenant) throw new TypeError('publishSnapshot: tenant is required');
   if (typeof version !== 'string' || !version) throw new TypeError('publishSnapshot: version is required');
@@ -45,21 +46,21 @@ export async function publishSnapshot(kv, tenant, bytes, { version, signature = 
   const chunks = Math.max(1, Math.ceil(data.length / size));
   for (let i = 0; i < chunks; i++) {
     // A copy per chunk: some KV clients keep a reference or transfer the buffer.
-    await kv.put(`snapshot:${tenant}:${version}:${i}`, data.slice(i * size, (i + 1) * size));
+    await kv.put(`${prefix}snapshot:${tenant}:${version}:${i}`, data.slice(i * size, (i + 1) * size));
   }
   const manifest = { version, sha256: await sha256Hex(data), bytes: data.length, chunks,
     signature: envelope ?? null, published_at: publishedAt };
-  await kv.put(`manifest:${tenant}`, JSON.stringify(manifest));
+  await kv.put(`${prefix}manifest:${tenant}`, JSON.stringify(manifest));
   return manifest;
 }
 
 // profiles: a Map or an iterable of [userHash, bytes] (userHash = the .tprof file name without
 // the extension, as `tailor profiles --out` writes them). Returns the count written.
-export async function publishProfiles(kv, tenant, profiles) {
+export async function publishProfiles(kv, tenant, profiles, { prefix = '' } = {}) {
   let n = 0;
   for (const [hash, bytes] of profiles) {
     if (!/^[0-9a-f]{32}$/.test(hash)) throw new TypeError(`publishProfiles: ${hash} is not a user_hash`);
-    await kv.put(`profile:${tenant}:${hash}`, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+    await kv.put(`${prefix}profile:${tenant}:${hash}`, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
     n++;
   }
   return n;

@@ -5,6 +5,11 @@
 // requests share it) and is answered by the engine as it is. A refresh that finds a new version
 // loads it into the same engine (the core swaps atomically); a failed one keeps the old version
 // serving, records `lastError` and is retried after another TTL.
+//
+// Tenants are isolated: each has its own engine (its own wasm instance and heap), created with
+// `createEngine(tenant)`, and every snapshot is loaded "for" its tenant, so a snapshot of tenant B
+// (even one validly signed with B's keys, even one stored under A's keys) is refused for A before
+// it is activated; A keeps serving what it had. `publicKeys` can be per tenant (a function).
 import { TailorError } from './errors.js';
 import { sha256Hex } from './verify.js';
 
@@ -48,7 +53,7 @@ export class SnapshotCache {
     const entry = { engine: null, version: null, snapshot: null, loadedAt: 0, checkedAt: 0, lastError: null,
       refreshing: null, loading: null };
     entry.loading = (async () => {
-      const engine = await this.#o.createEngine();
+      const engine = await this.#o.createEngine(tenant);
       try {
         await this.#update(tenant, entry, engine);
       } catch (err) {
@@ -77,7 +82,9 @@ export class SnapshotCache {
           throw new TailorError('digest_mismatch', `snapshot ${tenant}@${manifest.version}: sha256 ${hex}, manifest says ${manifest.sha256}`);
       }
       const keys = typeof publicKeys === 'function' ? await publicKeys(tenant) : publicKeys;
-      entry.snapshot = await engine.loadSnapshot(bytes, keys ? { publicKeys: keys, signature, requiredSignatures } : {});
+      const required = typeof requiredSignatures === 'function' ? requiredSignatures(tenant) : requiredSignatures;
+      entry.snapshot = await engine.loadSnapshot(bytes, keys ? { publicKeys: keys, signature, requiredSignatures: required, tenant }
+        : { tenant });
       entry.version = manifest.version;
       entry.loadedAt = now();
     }

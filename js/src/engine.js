@@ -10,7 +10,7 @@ import { wasiImports } from './wasi_shim.js';
 
 const ABI_VERSION = 1; // wasm/tailor.h tailor_abi_version() this package speaks
 const REQUIRED_EXPORTS = ['memory', 'tailor_abi_version', 'tailor_engine_create', 'tailor_engine_free', 'tailor_alloc',
-  'tailor_free', 'tailor_engine_load_snapshot', 'tailor_engine_decide', 'tailor_engine_output',
+  'tailor_free', 'tailor_engine_load_snapshot', 'tailor_engine_load_snapshot_for', 'tailor_engine_decide', 'tailor_engine_output',
   'tailor_engine_output_len', 'tailor_engine_last_error', 'tailor_engine_snapshot_info'];
 const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 const encoder = new TextEncoder();
@@ -19,7 +19,12 @@ const decoder = new TextDecoder();
 // `module`: a compiled WebAssembly.Module of tailor.wasm (edge runtimes forbid compiling bytes).
 // `wasi`: optional WASI host with getImportObject() and initialize(instance), e.g. node:wasi's
 // WASI; by default a built-in shim that drops stdout and forwards stderr to console.error.
-export async function createEngine({ module, wasi } = {}) {
+// `tenant`: binds the engine to one tenant: every loadSnapshot then refuses (tenant_mismatch,
+// before activation) a snapshot built for any other tenant, and decide() refuses requests and
+// profiles naming another tenant (the core checks both against the active snapshot).
+export async function createEngine({ module, wasi, tenant } = {}) {
+  if (tenant !== undefined && (typeof tenant !== 'string' || tenant === ''))
+    throw new TailorError('invalid_argument', 'createEngine: `tenant` must be a non-empty string');
   if (!(module instanceof WebAssembly.Module))
     throw new TailorError('invalid_argument', 'createEngine: `module` must be a compiled WebAssembly.Module of tailor.wasm');
   const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
@@ -38,25 +43,37 @@ export async function createEngine({ module, wasi } = {}) {
     throw new TailorError('invalid_argument', `tailor.wasm speaks ABI ${x.tailor_abi_version()}, this package ABI ${ABI_VERSION}`);
   const handle = x.tailor_engine_create();
   if (!handle) throw new TailorError('internal', 'tailor_engine_create: out of memory');
-  return new Engine(x, handle);
+  return new Engine(x, handle, tenant);
 }
 
 class Engine {
   #x;
   #handle;
+  #tenant; // bound tenant or undefined
   #loads = Promise.resolve(); // loads apply in call order, whatever their verification takes
 
-  constructor(exports, handle) {
+  constructor(exports, handle, tenant) {
     this.#x = exports;
     this.#handle = handle;
+    this.#tenant = tenant;
+  }
+
+  // The tenant this engine is bound to (createEngine({tenant})), or undefined.
+  get tenant() {
+    return this.#tenant;
   }
 
   // Verifies (when publicKeys are given), then activates `bytes`; on any failure the previous
-  // snapshot keeps serving. Resolves to the new snapshot's info.
+  // snapshot keeps serving. Resolves to the new snapshot's info. `options.tenant` (or the bound
+  // tenant) refuses a snapshot of another tenant; a bound engine cannot be asked for another one.
   loadSnapshot(bytes, options = {}) {
     let run;
     try {
       this.#live();
+      if (options.tenant !== undefined && (typeof options.tenant !== 'string' || options.tenant === ''))
+        throw new TailorError('invalid_argument', 'loadSnapshot: `tenant` must be a non-empty string');
+      if (this.#tenant !== undefined && options.tenant !== undefined && options.tenant !== this.#tenant)
+        throw new TailorError('tenant_mismatch', `loadSnapshot: this engine is bound to tenant '${this.#tenant}', not '${options.tenant}'`);
       bytes = asBytes(bytes, 'snapshot');
       // Copied now, before any await: the bytes that are verified are the bytes that get loaded,
       // whatever the caller does with its buffer meanwhile.
@@ -69,13 +86,15 @@ class Engine {
     return run;
   }
 
-  async #load(bytes, { publicKeys, signature, requiredSignatures }) {
+  async #load(bytes, { publicKeys, signature, requiredSignatures, tenant }) {
     this.#live();
     if (publicKeys !== undefined) {
       await verifySnapshot(bytes, { publicKeys, signature, requiredSignatures });
       this.#live(); // disposed while verifying
     }
-    this.#call((p) => this.#x.tailor_engine_load_snapshot(this.#handle, p, bytes.length), bytes);
+    const expected = encoder.encode(tenant ?? this.#tenant ?? '');
+    this.#call((p, t) => this.#x.tailor_engine_load_snapshot_for(this.#handle, p, bytes.length, t, expected.length),
+      bytes, expected);
     return this.snapshotInfo();
   }
 

@@ -4,7 +4,7 @@
 // Index = the core's status code (tailor::Code, wasm/tailor.h).
 export const CORE_CODES = ['ok', 'invalid_argument', 'parse_error', 'snapshot_invalid', 'snapshot_wrong_identifier',
   'snapshot_incompatible', 'no_snapshot', 'unknown_slot', 'limit_exceeded', 'profile_invalid', 'not_found',
-  'io_error', 'internal'];
+  'io_error', 'internal', 'tenant_mismatch'];
 
 export class TailorError extends Error {
   constructor(code, message, status = undefined) {

@@ -12,7 +12,7 @@ declare global {
 export type TailorErrorCode =
   | 'invalid_argument' | 'parse_error' | 'snapshot_invalid' | 'snapshot_wrong_identifier'
   | 'snapshot_incompatible' | 'no_snapshot' | 'unknown_slot' | 'limit_exceeded' | 'profile_invalid'
-  | 'not_found' | 'io_error' | 'internal'
+  | 'not_found' | 'io_error' | 'internal' | 'tenant_mismatch'
   | 'disposed' | 'signature_missing' | 'signature_invalid' | 'signature_insufficient' | 'digest_mismatch';
 
 export class TailorError extends Error {
@@ -33,6 +33,9 @@ export interface CreateEngineOptions {
   /** tailor.wasm, already compiled (Workers and Vercel Edge cannot compile from bytes). */
   module: WebAssembly.Module;
   wasi?: WasiHost;
+  /** Binds the engine to one tenant: every loadSnapshot refuses (`tenant_mismatch`, before
+   * activation) a snapshot built for another tenant. */
+  tenant?: string;
 }
 
 /** Instantiates tailor.wasm (one instance and heap per engine). Everything after this is sync
@@ -60,6 +63,9 @@ export interface LoadSnapshotOptions {
   signature?: SignatureEnvelope | string | Uint8Array;
   /** Distinct trusted keys that must have signed (default 1). */
   requiredSignatures?: number;
+  /** Refuse (`tenant_mismatch`, before activation) a snapshot whose tenant id differs. Defaults
+   * to the engine's bound tenant; naming another tenant than the bound one throws. */
+  tenant?: string;
 }
 
 export interface SnapshotInfo {
@@ -135,6 +141,8 @@ export interface Engine {
   decideRaw(request: DecisionRequest | string, options?: DecideOptions): string;
   /** The active snapshot, or null before the first successful load. */
   snapshotInfo(): SnapshotInfo | null;
+  /** The tenant bound by createEngine({tenant}), or undefined. */
+  readonly tenant: string | undefined;
   /** This engine's wasm linear memory in bytes (grows, never shrinks). */
   readonly memoryBytes: number;
   /** Frees the engine; later calls throw TailorError `disposed`. Idempotent. */
@@ -157,13 +165,15 @@ export interface FetchedSnapshot {
 export interface SnapshotCacheOptions {
   fetchManifest(tenant: string): Promise<SnapshotManifest>;
   fetchSnapshot(tenant: string, version: string): Promise<FetchedSnapshot>;
-  createEngine(): Engine | Promise<Engine>;
+  /** A new engine for `tenant`; pass the tenant on (`createEngine({ module, tenant })`) to bind it. */
+  createEngine(tenant: string): Engine | Promise<Engine>;
   /** How long a checked version is trusted before a background refresh (default 60000). */
   ttlMs?: number;
   /** Keys for every tenant, or per tenant. When absent, snapshots are not signature-checked. */
   publicKeys?: ReadonlyArray<CryptoKey | Uint8Array>
     | ((tenant: string) => ReadonlyArray<CryptoKey | Uint8Array> | Promise<ReadonlyArray<CryptoKey | Uint8Array>>);
-  requiredSignatures?: number;
+  /** Distinct trusted signatures needed, for every tenant or per tenant (undefined: 1). */
+  requiredSignatures?: number | ((tenant: string) => number | undefined);
   /** Clock in milliseconds (default Date.now). */
   now?: () => number;
 }

@@ -54,7 +54,7 @@ if (runtime.startsWith('wasi')) {
 // Returns {out} with the decision bytes, or {error} with the status code name.
 const CODE_NAMES = ['ok', 'invalid_argument', 'parse_error', 'snapshot_invalid', 'snapshot_wrong_identifier',
   'snapshot_incompatible', 'no_snapshot', 'unknown_slot', 'limit_exceeded', 'profile_invalid', 'not_found',
-  'io_error', 'internal'];
+  'io_error', 'internal', 'tenant_mismatch'];
 function decide(requestText, profilePath) {
   if (runtime === 'native') {
     const args = ['decide', '--snapshot', snapshotPath];

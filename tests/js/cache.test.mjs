@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SnapshotCache, TailorError } from '../../js/src/index.js';
-import { basicsRequest, buildSnapshot, envelope, newEngine, newSigner, sha256Hex, tempDir } from './helpers.mjs';
+import { SnapshotCache, TailorError, createEngine } from '../../js/src/index.js';
+import { basicsRequest, buildSnapshot, envelope, newEngine, newSigner, sha256Hex, tempDir, wasmModule } from './helpers.mjs';
 
 const dir = tempDir();
 const snapshots = {
@@ -11,6 +11,7 @@ const snapshots = {
   v2: buildSnapshot('basics', join(dir, 'v2.tsnap'), { version: 'v2' }),
 };
 const TTL = 60_000;
+const T = 'conf-basics'; // the tenant id in the basics case's tailor.json
 const isCode = (code) => (e) => e instanceof TailorError && e.code === code;
 const version = (engine) => engine.decide(basicsRequest).snapshot.version;
 
@@ -45,7 +46,7 @@ function setup(originOptions, cacheOptions = {}) {
     fetchManifest: origin.fetchManifest, fetchSnapshot: origin.fetchSnapshot, ttlMs: TTL, now: () => clock.t,
     createEngine: () => { engines++; return newEngine(); }, ...cacheOptions,
   });
-  const get = (tenant = 't') => cache.engineFor(tenant, { waitUntil: (p) => refreshes.push(p) });
+  const get = (tenant = T) => cache.engineFor(tenant, { waitUntil: (p) => refreshes.push(p) });
   return { origin, clock, cache, get, refreshes, engines: () => engines };
 }
 
@@ -53,7 +54,7 @@ test('the first call loads; calls within the TTL never ask the origin', async ()
   const { origin, clock, cache, get } = setup();
   const engine = await get();
   assert.equal(version(engine), 'v1');
-  assert.deepEqual(cache.status('t'), { version: 'v1', snapshot: engine.snapshotInfo(), loadedAt: 0, checkedAt: 0,
+  assert.deepEqual(cache.status(T), { version: 'v1', snapshot: engine.snapshotInfo(), loadedAt: 0, checkedAt: 0,
     refreshing: false, lastError: null });
   clock.t = TTL - 1;
   assert.equal(await get(), engine);
@@ -72,15 +73,15 @@ test('after the TTL one background refresh, shared by concurrent callers, swaps 
   assert.equal(version(engine), 'v1');
   assert.equal(origin.manifests, 2);
   assert.equal(refreshes.length, 1);
-  assert.equal(cache.status('t').refreshing, true);
+  assert.equal(cache.status(T).refreshing, true);
 
   origin.release();
   await refreshes[0];
   assert.equal(await get(), engine);
   assert.equal(version(engine), 'v2');
   assert.deepEqual(origin.fetched, ['v1', 'v2']);
-  assert.equal(cache.status('t').version, 'v2');
-  assert.equal(cache.status('t').refreshing, false);
+  assert.equal(cache.status(T).version, 'v2');
+  assert.equal(cache.status(T).refreshing, false);
 });
 
 test('a refresh that finds the same version fetches nothing and restarts the TTL', async () => {
@@ -90,8 +91,8 @@ test('a refresh that finds the same version fetches nothing and restarts the TTL
   await get();
   await refreshes[0];
   assert.deepEqual(origin.fetched, ['v1']);
-  assert.equal(cache.status('t').checkedAt, TTL + 5);
-  assert.equal(cache.status('t').loadedAt, 0);
+  assert.equal(cache.status(T).checkedAt, TTL + 5);
+  assert.equal(cache.status(T).loadedAt, 0);
   clock.t = 2 * TTL;
   assert.equal(await get(), engine);
   assert.equal(origin.manifests, 2);
@@ -112,10 +113,10 @@ test('a failed refresh keeps the old version serving, records lastError and retr
     clock.t += TTL;
     await get();
     await refreshes[i];
-    assert.ok(expected(cache.status('t').lastError), `failure ${i}: ${cache.status('t').lastError}`);
+    assert.ok(expected(cache.status(T).lastError), `failure ${i}: ${cache.status(T).lastError}`);
     assert.equal(version(engine), 'v1');
-    assert.equal(cache.status('t').version, 'v1');
-    assert.equal(cache.status('t').checkedAt, clock.t);
+    assert.equal(cache.status(T).version, 'v1');
+    assert.equal(cache.status(T).checkedAt, clock.t);
   }
   Object.assign(origin, { failManifest: false, failSnapshot: null, sha256: null });
   clock.t += TTL - 1;
@@ -125,7 +126,7 @@ test('a failed refresh keeps the old version serving, records lastError and retr
   await get();
   await refreshes.at(-1);
   assert.equal(version(engine), 'v2');
-  assert.equal(cache.status('t').lastError, null);
+  assert.equal(cache.status(T).lastError, null);
 });
 
 test('concurrent first calls share one load; a failed first load is not cached', async () => {
@@ -134,7 +135,7 @@ test('concurrent first calls share one load; a failed first load is not cached',
   const first = await Promise.allSettled([get(), get(), get()]);
   assert.ok(first.every((r) => r.status === 'rejected' && r.reason.message === 'origin down'));
   assert.equal(origin.manifests, 1);
-  assert.equal(cache.status('t'), undefined);
+  assert.equal(cache.status(T), undefined);
   origin.failManifest = false;
   const [a, b] = await Promise.all([get(), get()]);
   assert.equal(a, b);
@@ -142,12 +143,56 @@ test('concurrent first calls share one load; a failed first load is not cached',
   assert.equal(version(a), 'v1');
 });
 
-test('tenants get separate engines', async () => {
-  const { get } = setup();
-  const [a, b] = await Promise.all([get('a'), get('b')]);
+test('tenants get separate engines, each bound to its tenant', async () => {
+  const other = buildSnapshot('int8', join(dir, 'int8.tsnap'));
+  const asked = [];
+  const cache = new SnapshotCache({
+    fetchManifest: async (tenant) => ({ version: 'v1' }),
+    fetchSnapshot: async (tenant) => ({ bytes: tenant === 'conf-int8' ? other : snapshots.v1 }),
+    createEngine: (tenant) => { asked.push(tenant); return createEngine({ module: wasmModule, tenant }); },
+  });
+  const [a, b] = await Promise.all([cache.engineFor(T), cache.engineFor('conf-int8')]);
   assert.notEqual(a, b);
+  assert.deepEqual(asked.sort(), ['conf-basics', 'conf-int8']);
+  assert.equal(a.tenant, T);
+  assert.equal(b.snapshotInfo().tenant, 'conf-int8');
   a.dispose();
-  assert.equal(version(b), 'v1');
+  assert.equal(b.snapshotInfo().tenant, 'conf-int8');
+});
+
+test("a snapshot of another tenant is refused before activation, even validly signed by that tenant", async () => {
+  const other = buildSnapshot('int8', join(dir, 'int8-b.tsnap'));
+  const [alice, bob] = [await newSigner(), await newSigner()];
+  const keys = { [T]: [alice.raw], 'conf-int8': [bob.raw] };
+  const clock = { t: 0 };
+  const refreshes = [];
+  // The origin (or a mistaken publish) serves tenant B's snapshot, signed by B, under A's name.
+  let serveB = true;
+  const cache = new SnapshotCache({
+    ttlMs: TTL, now: () => clock.t,
+    publicKeys: (tenant) => keys[tenant],
+    fetchManifest: async () => ({ version: serveB ? 'b1' : 'v1' }),
+    fetchSnapshot: async () => serveB ? { bytes: other, signature: await envelope(other, [bob]) }
+      : { bytes: snapshots.v1, signature: await envelope(snapshots.v1, [alice]) },
+    createEngine: (tenant) => createEngine({ module: wasmModule, tenant }),
+  });
+  // Signed by a key B trusts but A does not: refused by the signature check.
+  await assert.rejects(cache.engineFor(T), isCode('signature_invalid'));
+  // Signed with A's key too: the signature passes, the tenant check refuses it.
+  keys[T] = [alice.raw, bob.raw];
+  await assert.rejects(cache.engineFor(T), isCode('tenant_mismatch'));
+  assert.equal(cache.status(T), undefined);
+  serveB = false;
+  const engine = await cache.engineFor(T, { waitUntil: (p) => refreshes.push(p) });
+  assert.equal(version(engine), 'v1');
+  // A later refresh to B's snapshot keeps A's version serving and records why.
+  serveB = true;
+  clock.t = TTL;
+  await cache.engineFor(T, { waitUntil: (p) => refreshes.push(p) });
+  await refreshes[0];
+  assert.ok(isCode('tenant_mismatch')(cache.status(T).lastError), String(cache.status(T).lastError));
+  assert.equal(engine.snapshotInfo().tenant, T);
+  assert.equal(version(engine), 'v1');
 });
 
 test('with publicKeys only snapshots signed by a trusted key are loaded', async () => {
@@ -158,14 +203,14 @@ test('with publicKeys only snapshots signed by a trusted key are loaded', async 
     { publicKeys: (tenant) => { keysAsked.push(tenant); return [alice.raw]; } });
   const engine = await get();
   assert.equal(version(engine), 'v1');
-  assert.deepEqual(keysAsked, ['t']);
+  assert.deepEqual(keysAsked, [T]);
 
   origin.current = 'v2';
   signer = mallory;
   clock.t = TTL;
   await get();
   await refreshes[0];
-  assert.ok(isCode('signature_invalid')(cache.status('t').lastError));
+  assert.ok(isCode('signature_invalid')(cache.status(T).lastError));
   assert.equal(version(engine), 'v1');
 
   signer = alice;

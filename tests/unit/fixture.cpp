@@ -217,7 +217,8 @@ Bytes build_profile(const ProfileSpec& p) {
   auto viewed = strings(b, p.recent_viewed);
   auto bought = strings(b, p.recent_bought);
   auto consent = strings(b, p.consent);
-  auto root = fb::CreateProfileDirect(b, 1, p.user_hash.c_str(), "acme", nullptr, 0, &cats, &brands, &attrs,
+  auto root = fb::CreateProfileDirect(b, 1, p.user_hash.c_str(),
+                                      p.tenant.empty() ? nullptr : p.tenant.c_str(), nullptr, 0, &cats, &brands, &attrs,
                                       p.embedding.empty() ? nullptr : &p.embedding, nullptr, &viewed, &bought,
                                       &consent);
   return finish(b, root.o, p.identifier);

@@ -180,6 +180,7 @@ struct ProfileSpec {
   std::vector<std::string> recent_viewed;
   std::vector<std::string> recent_bought;
   std::vector<std::string> consent = {"personalization"};
+  std::string tenant = "acme";  // empty: no tenant recorded
 };
 
 Bytes build_profile(const ProfileSpec& spec);

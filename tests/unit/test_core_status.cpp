@@ -25,6 +25,7 @@ TEST_CASE("status: every code has its documented name and number") {
       {Code::kNotFound, 10, "not_found"},
       {Code::kIoError, 11, "io_error"},
       {Code::kInternal, 12, "internal"},
+      {Code::kTenantMismatch, 13, "tenant_mismatch"},
   };
   std::set<std::string> seen;
   for (const Row& r : rows) {

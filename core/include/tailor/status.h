@@ -21,6 +21,7 @@ enum class Code : int {
   kNotFound = 10,           // a referenced id does not exist
   kIoError = 11,            // file system (CLI only)
   kInternal = 12,
+  kTenantMismatch = 13,     // a snapshot or profile of another tenant than the engine serves
 };
 
 // Machine-readable name for a code, e.g. "unknown_slot".

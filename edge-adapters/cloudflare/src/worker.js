@@ -5,11 +5,16 @@
 //   any other GET     the origin page (TAILOR_ORIGIN, or KV `page:<path>`), with every
 //                     data-tailor-slot="<slot>" element filled by one decision for the page
 //
-// KV (binding TAILOR_KV):
-//   manifest:<tenant>                   {"version","sha256","bytes","chunks","signature","published_at"}
-//   snapshot:<tenant>:<version>:<i>     chunk i of the snapshot bytes
-//   profile:<tenant>:<user_hash>        .tprof of one visitor (user_hash: docs/cli.md)
-//   page:<path>                         optional static pages (tests, demo) when TAILOR_ORIGIN is unset
+// KV (binding TAILOR_KV, or the tenant's own binding and key prefix: TAILOR_TENANT_SETTINGS):
+//   <prefix>manifest:<tenant>                {"version","sha256","bytes","chunks","signature","published_at"}
+//   <prefix>snapshot:<tenant>:<version>:<i>  chunk i of the snapshot bytes
+//   <prefix>profile:<tenant>:<user_hash>     .tprof of one visitor (user_hash: docs/cli.md)
+//   page:<path>                              optional static pages (tests, demo) when TAILOR_ORIGIN is unset
+//
+// Tenants (docs/tenancy.md): the request's host (and optionally a path prefix) picks the tenant;
+// each tenant has its own engine (own wasm instance), its own KV keys, its own public keys. A
+// snapshot is loaded only for the tenant it was built for, and a request naming another tenant
+// than its host's is refused (400 invalid_argument) before any engine is touched.
 import wasm from './tailor.wasm';
 // The repository's package by relative path: wrangler's bundler follows it; in your own project
 // `import { ... } from '@tailor/engine'` (README.md).
@@ -27,17 +32,23 @@ let cache = null;
 let cacheEnvKey = null;
 
 function getCache(env) {
-  const key = `${env.TAILOR_PUBLIC_KEYS ?? ''}|${env.TAILOR_REQUIRED_SIGNATURES ?? ''}|${env.TAILOR_CACHE_TTL_MS ?? ''}`;
+  const key = [env.TAILOR_PUBLIC_KEYS, env.TAILOR_REQUIRED_SIGNATURES, env.TAILOR_CACHE_TTL_MS,
+    env.TAILOR_TENANT_SETTINGS].map((v) => (typeof v === 'string' ? v : JSON.stringify(v ?? ''))).join('|');
   if (cache && cacheEnvKey === key) return cache;
-  const publicKeys = parsePublicKeys(env.TAILOR_PUBLIC_KEYS);
-  const required = env.TAILOR_REQUIRED_SIGNATURES ? Number(env.TAILOR_REQUIRED_SIGNATURES) : undefined;
+  const globalKeys = parsePublicKeys(env.TAILOR_PUBLIC_KEYS, 'TAILOR_PUBLIC_KEYS');
+  const globalRequired = env.TAILOR_REQUIRED_SIGNATURES ? Number(env.TAILOR_REQUIRED_SIGNATURES) : undefined;
+  const settings = tenantSettings(env);
   const ttl = env.TAILOR_CACHE_TTL_MS !== undefined && env.TAILOR_CACHE_TTL_MS !== '' ? Number(env.TAILOR_CACHE_TTL_MS) : 60_000;
   const manifests = new Map(); // tenant → the manifest the cache fetched last (its signature and chunk count)
+  // A tenant with its own public_keys trusts only those; the others trust TAILOR_PUBLIC_KEYS.
+  const keysOf = (tenant) => settings.get(tenant)?.publicKeys ?? globalKeys;
+  const anyKeys = globalKeys !== undefined || [...settings.values()].some((s) => s.publicKeys);
   cache = new SnapshotCache({
     ttlMs: Number.isFinite(ttl) && ttl >= 0 ? ttl : 60_000,
-    publicKeys,
-    requiredSignatures: publicKeys ? required : undefined,
-    createEngine: () => createEngine({ module: wasm }),
+    publicKeys: anyKeys ? keysOf : undefined,
+    requiredSignatures: (tenant) => settings.get(tenant)?.requiredSignatures ?? globalRequired,
+    // One engine per tenant, bound to it: a snapshot of another tenant is refused before activation.
+    createEngine: (tenant) => createEngine({ module: wasm, tenant }),
     fetchManifest: async (tenant) => {
       const m = await readManifest(env, tenant);
       manifests.set(tenant, m);
@@ -54,19 +65,55 @@ function getCache(env) {
   return cache;
 }
 
-function parsePublicKeys(text) {
+// TAILOR_TENANT_SETTINGS: {"<tenant>": {"public_keys": [hex], "required_signatures": n,
+// "kv": "<binding name>", "kv_prefix": "<prefix>"}}; every field optional.
+function tenantSettings(env) {
+  const text = env.TAILOR_TENANT_SETTINGS;
+  const out = new Map();
+  if (text === undefined || text === null || text === '') return out;
+  const obj = typeof text === 'string' ? JSON.parse(text) : text;
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj))
+    throw new TailorError('invalid_argument', 'TAILOR_TENANT_SETTINGS must be a JSON object {"<tenant>": {...}}');
+  for (const [tenant, s] of Object.entries(obj)) {
+    const where = `TAILOR_TENANT_SETTINGS.${tenant}`;
+    if (!s || typeof s !== 'object' || Array.isArray(s)) throw new TailorError('invalid_argument', `${where} must be an object`);
+    for (const k of Object.keys(s))
+      if (!['public_keys', 'required_signatures', 'kv', 'kv_prefix'].includes(k))
+        throw new TailorError('invalid_argument', `${where}.${k}: unknown setting`);
+    if (s.kv !== undefined && typeof s.kv !== 'string') throw new TailorError('invalid_argument', `${where}.kv must be a binding name`);
+    if (s.kv_prefix !== undefined && typeof s.kv_prefix !== 'string') throw new TailorError('invalid_argument', `${where}.kv_prefix must be a string`);
+    out.set(tenant, {
+      publicKeys: s.public_keys === undefined ? undefined : parsePublicKeys(s.public_keys, `${where}.public_keys`),
+      requiredSignatures: s.required_signatures === undefined ? undefined : Number(s.required_signatures),
+      kv: s.kv, prefix: s.kv_prefix ?? '',
+    });
+  }
+  return out;
+}
+
+// The tenant's KV namespace and key prefix.
+function store(env, tenant) {
+  const s = tenantSettings(env).get(tenant);
+  const kv = s?.kv ? env[s.kv] : env.TAILOR_KV;
+  if (!kv || typeof kv.get !== 'function')
+    throw new TailorError('invalid_argument', `tenant ${tenant}: KV binding ${s?.kv ?? 'TAILOR_KV'} is not bound`);
+  return { kv, prefix: s?.prefix ?? '' };
+}
+
+function parsePublicKeys(text, what) {
   if (text === undefined || text === null || text === '') return undefined;
   const list = typeof text === 'string' ? JSON.parse(text) : text;
-  if (!Array.isArray(list) || list.length === 0) throw new TailorError('invalid_argument', 'TAILOR_PUBLIC_KEYS must be a JSON array of hex Ed25519 keys');
+  if (!Array.isArray(list) || list.length === 0) throw new TailorError('invalid_argument', `${what} must be a JSON array of hex Ed25519 keys`);
   return list.map((hex) => {
     if (typeof hex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hex))
-      throw new TailorError('invalid_argument', 'TAILOR_PUBLIC_KEYS: each key is 64 hex characters (raw Ed25519)');
+      throw new TailorError('invalid_argument', `${what}: each key is 64 hex characters (raw Ed25519)`);
     return Uint8Array.from(hex.match(/../g), (b) => parseInt(b, 16));
   });
 }
 
 async function readManifest(env, tenant) {
-  const m = await env.TAILOR_KV.get(`manifest:${tenant}`, 'json');
+  const { kv, prefix } = store(env, tenant);
+  const m = await kv.get(`${prefix}manifest:${tenant}`, 'json');
   if (!m) throw new TailorError('no_snapshot', `no snapshot published for tenant ${tenant}`);
   if (typeof m.version !== 'string' || !Number.isInteger(m.chunks) || m.chunks < 1)
     throw new TailorError('invalid_argument', `manifest of ${tenant} is malformed`);
@@ -74,8 +121,9 @@ async function readManifest(env, tenant) {
 }
 
 async function readSnapshot(env, tenant, m) {
+  const { kv, prefix } = store(env, tenant);
   const parts = await Promise.all(Array.from({ length: m.chunks },
-    (_, i) => env.TAILOR_KV.get(`snapshot:${tenant}:${m.version}:${i}`, 'arrayBuffer')));
+    (_, i) => kv.get(`${prefix}snapshot:${tenant}:${m.version}:${i}`, 'arrayBuffer')));
   let total = 0;
   parts.forEach((p, i) => {
     if (!p) throw new TailorError('not_found', `snapshot ${tenant}@${m.version}: chunk ${i} of ${m.chunks} missing`);
@@ -90,11 +138,33 @@ async function readSnapshot(env, tenant, m) {
   return bytes;
 }
 
-function tenantFor(request, env) {
-  const host = new URL(request.url).hostname.toLowerCase();
+// The request's tenant route: TAILOR_TENANTS maps "host" or "host/path-prefix" (the longest
+// matching prefix wins) to a tenant id, or to {"tenant": id, "site": default site}. Returns
+// {tenant, site, path} where `path` is the URL path below the matched prefix, or null.
+function route(request, env) {
+  const url = new URL(request.url);
+  const host = url.hostname.toLowerCase();
   let map = {};
   if (env.TAILOR_TENANTS) map = typeof env.TAILOR_TENANTS === 'string' ? JSON.parse(env.TAILOR_TENANTS) : env.TAILOR_TENANTS;
-  return map[host] ?? env.TAILOR_DEFAULT_TENANT ?? null;
+  let best = null;
+  for (const [key, value] of Object.entries(map)) {
+    const slash = key.indexOf('/');
+    const h = (slash < 0 ? key : key.slice(0, slash)).toLowerCase();
+    const prefix = slash < 0 ? '' : key.slice(slash).replace(/\/+$/, '');
+    if (h !== host) continue;
+    if (prefix && url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) continue;
+    if (!best || prefix.length > best.prefix.length) best = { prefix, value };
+  }
+  if (!best) {
+    const fallback = env.TAILOR_DEFAULT_TENANT;
+    return fallback ? { tenant: fallback, site: env.TAILOR_SITE, path: url.pathname } : null;
+  }
+  const v = best.value;
+  const tenant = typeof v === 'string' ? v : v?.tenant;
+  if (typeof tenant !== 'string' || tenant === '')
+    throw new TailorError('invalid_argument', `TAILOR_TENANTS["${best.prefix ? host + best.prefix : host}"] names no tenant`);
+  const site = typeof v === 'object' && typeof v.site === 'string' ? v.site : env.TAILOR_SITE;
+  return { tenant, site, path: url.pathname.slice(best.prefix.length) || '/' };
 }
 
 function cookies(request) {
@@ -125,7 +195,8 @@ async function userHash(tenant, vid) {
 }
 
 async function profileFor(env, tenant, vid) {
-  const buf = await env.TAILOR_KV.get(`profile:${tenant}:${await userHash(tenant, vid)}`, 'arrayBuffer');
+  const { kv, prefix } = store(env, tenant);
+  const buf = await kv.get(`${prefix}profile:${tenant}:${await userHash(tenant, vid)}`, 'arrayBuffer');
   return buf ? new Uint8Array(buf) : undefined;
 }
 
@@ -138,10 +209,10 @@ function device(ua) {
 }
 
 // Fills what the host knows and the body left out; never changes a field the body set.
-function fillRequest(body, { tenant, env, request, consent }) {
+function fillRequest(body, { tenant, site, request, consent }) {
   if (body.tenant === undefined) body.tenant = tenant;
   if (body.now === undefined) body.now = Math.floor(Date.now() / 1000);
-  if (body.site === undefined && env.TAILOR_SITE) body.site = env.TAILOR_SITE;
+  if (body.site === undefined && site) body.site = site;
   if (body.consent === undefined && consent !== undefined) body.consent = consent;
   const context = body.context && typeof body.context === 'object' && !Array.isArray(body.context) ? body.context : {};
   const country = request.cf?.country;
@@ -171,22 +242,26 @@ async function engineOrError(tenant, env, ctx) {
   }
 }
 
-async function handleDecide(request, env, ctx) {
-  const tenant = tenantFor(request, env);
+async function handleDecide(request, env, ctx, where) {
+  const tenant = where?.tenant ?? null;
   const v = visitor(request);
   const extra = v.setCookie ? { 'set-cookie': v.setCookie } : {};
+  const text = await request.text();
+  if (text.length > MAX_BODY) return errorResponse('limit_exceeded', `request body over ${MAX_BODY} bytes`, 400, extra);
+  let body;
+  try { body = JSON.parse(text); } catch { body = undefined; }
+  const isObject = body && typeof body === 'object' && !Array.isArray(body);
+  // A request naming another tenant than its host's is refused before any engine sees it (the
+  // same code and status as the core's own check, so every runtime answers it alike).
+  if (tenant && isObject && body.tenant !== undefined && body.tenant !== tenant)
+    return errorResponse('invalid_argument', `request.tenant: this host serves tenant '${tenant}', the request names ${JSON.stringify(body.tenant)}`, 400, extra);
   const { engine, error } = await engineOrError(tenant, env, ctx);
   if (error) {
     if (v.setCookie) error.headers.append('set-cookie', v.setCookie);
     return error;
   }
-  const text = await request.text();
-  if (text.length > MAX_BODY) return errorResponse('limit_exceeded', `request body over ${MAX_BODY} bytes`, 400, extra);
-  let body;
-  try { body = JSON.parse(text); } catch { body = undefined; }
   // Not a JSON object: the core answers it as it is (parse_error, invalid_argument).
-  const req = body && typeof body === 'object' && !Array.isArray(body)
-    ? JSON.stringify(fillRequest(body, { tenant, env, request, consent: v.consent })) : text;
+  const req = isObject ? JSON.stringify(fillRequest(body, { tenant, site: where.site, request, consent: v.consent })) : text;
   try {
     const profile = await profileFor(env, tenant, v.vid);
     return jsonResponse(engine.decideRaw(req, { profile }), 200, extra);
@@ -219,7 +294,7 @@ async function fetchOrigin(request, env) {
 // One decision for every slot of the page: the HTML is read whole, its slot ids collected, decided
 // once (items are de-duplicated by the core per slot, experiments assigned once), then streamed
 // through HTMLRewriter. Any failure serves the origin page unchanged (its own default content).
-async function handlePage(request, env, ctx) {
+async function handlePage(request, env, ctx, where) {
   const origin = await fetchOrigin(request, env);
   const v = visitor(request);
   const withCookie = (res) => {
@@ -242,12 +317,12 @@ async function handlePage(request, env, ctx) {
     if (id && !slotIds.includes(id) && slotIds.length < MAX_PAGE_SLOTS) slotIds.push(id);
   }
   if (slotIds.length === 0) return withCookie(new Response(html, { status: origin.status, headers }));
-  const tenant = tenantFor(request, env);
+  const tenant = where?.tenant ?? null;
   const { engine, error } = await engineOrError(tenant, env, ctx);
   if (error) return plain((await error.json()).error.code);
   let decision;
   try {
-    const req = fillRequest({ slots: slotIds }, { tenant, env, request, consent: v.consent });
+    const req = fillRequest({ slots: slotIds }, { tenant, site: where.site, request, consent: v.consent });
     decision = engine.decide(req, { profile: await profileFor(env, tenant, v.vid) });
   } catch (e) {
     return plain(errorCode(e));
@@ -280,12 +355,14 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     try {
-      if (url.pathname === '/v1/decide') {
+      const where = route(request, env);
+      // No route (an unmapped host or path prefix): decide calls get "no tenant" (400).
+      if ((where?.path ?? url.pathname) === '/v1/decide' || (!where && url.pathname.endsWith('/v1/decide'))) {
         if (request.method !== 'POST') return errorResponse('invalid_argument', 'use POST /v1/decide', 405, { allow: 'POST' });
-        return await handleDecide(request, env, ctx);
+        return await handleDecide(request, env, ctx, where);
       }
       if (url.pathname === '/demo/visitor' && env.TAILOR_DEMO === '1') return demoVisitor(url);
-      if (request.method === 'GET' || request.method === 'HEAD') return await handlePage(request, env, ctx);
+      if (request.method === 'GET' || request.method === 'HEAD') return await handlePage(request, env, ctx, where);
       if (env.TAILOR_ORIGIN) return await fetchOrigin(request, env);
       return errorResponse('invalid_argument', `${request.method} not allowed`, 405, { allow: 'GET, HEAD, POST' });
     } catch (e) {
