@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "source_config.h"
 #include "timestamp.h"
 
 namespace tailor::sync {
@@ -162,7 +163,22 @@ std::optional<SourceSpec> ConfigReader::source(const json& obj, std::string_view
   const json* v = member(obj, key, path, required);
   if (!v) return std::nullopt;
   std::string p = at(path, key);
-  if (!object(*v, p, {"path", "format"})) return std::nullopt;
+  if (!object(*v, p, {"path", "format", "postgres", "map"})) return std::nullopt;
+  SourceSpec s;
+  if (const json* m = member(*v, "map", p, false))
+    if (!read_mapping(*this, *m, at(p, "map"), s.map)) return std::nullopt;
+  if (const json* pg = member(*v, "postgres", p, false)) {
+    if (v->contains("path") || v->contains("format")) {
+      error(p, "set either path (a file) or postgres, not both");
+      return std::nullopt;
+    }
+    if (!read_postgres_source(*this, *pg, at(p, "postgres"), s)) return std::nullopt;
+    return s;
+  }
+  if (!v->contains("path")) {
+    error(p, "set path (a CSV, NDJSON or JSON file) or postgres (a table or query)");
+    return std::nullopt;
+  }
   auto file = text(*v, "path", p, true);
   auto format = text(*v, "format", p);
   if (!file) return std::nullopt;
@@ -170,7 +186,6 @@ std::optional<SourceSpec> ConfigReader::source(const json& obj, std::string_view
     error(at(p, "path"), "must not be empty");
     return std::nullopt;
   }
-  SourceSpec s;
   s.name = *file;
   s.file = std::filesystem::path(*file).is_absolute() ? std::filesystem::path(*file) : base_ / *file;
   std::optional<Format> f = format ? format_from_name(*format) : format_from_extension(*file);

@@ -52,7 +52,8 @@ class ConfigReader {
   std::optional<int64_t> timestamp(const json& obj, std::string_view key, const std::string& path);
   // An array of non-empty id strings (integers accepted as their decimal text).
   std::vector<IdRef> ids(const json& obj, std::string_view key, const std::string& path, bool required = false);
-  // {"path", "format"?}, path resolved against the config's directory.
+  // {"path", "format"?} (path resolved against the config's directory) or {"postgres": {...}},
+  // either with an optional "map" (docs/sources.md).
   std::optional<SourceSpec> source(const json& obj, std::string_view key, const std::string& path, bool required);
 
   // Reports `id` when already in `seen` (id -> path of its first use).

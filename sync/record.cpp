@@ -20,6 +20,7 @@ const char* kind_name(const Value& v) {
     case Value::Kind::kNumber: return "a number";
     case Value::Kind::kBool: return "a boolean";
     case Value::Kind::kList: return "a list";
+    case Value::Kind::kMissing: return "null";
     default: return "an object";
   }
 }
@@ -30,9 +31,12 @@ bool present(const Value* v) {
 
 }  // namespace
 
+const char* value_kind_name(const Value& v) { return kind_name(v); }
+
 std::string Location::str() const {
   std::string f = file ? *file : std::string("?");
   if (indexed) return f + "[#" + std::to_string(pos) + "]";
+  if (row) return f + " row " + std::to_string(pos);
   return f + ":" + std::to_string(pos);
 }
 

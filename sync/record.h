@@ -23,11 +23,13 @@ struct Value {
   std::vector<Value> list;  // kList
 };
 
-// Where a record starts: "items.csv:17" (physical line) or "items.json[#3]" (array index, 0-based).
+// Where a record starts: "items.csv:17" (physical line), "items.json[#3]" (array index, 0-based)
+// or "postgres:catalog row 3" (database row, 1-based).
 struct Location {
   const std::string* file = nullptr;
   uint64_t pos = 0;
   bool indexed = false;
+  bool row = false;
   std::string str() const;
 };
 
@@ -39,6 +41,10 @@ class Record {
   // The value of field `key`, or nullptr when the record has no such field.
   const Value* find(std::string_view key) const;
   const Location& where() const { return where_; }
+  // Field names and values in the same order (the mapping layer rebuilds records from them).
+  const std::shared_ptr<const std::vector<std::string>>& keys() const { return keys_; }
+  std::vector<Value>& values() { return values_; }
+  const std::vector<Value>& values() const { return values_; }
 
  private:
   std::shared_ptr<const std::vector<std::string>> keys_;
@@ -69,6 +75,9 @@ Field read_timestamp(const Record& r, std::string_view key, int64_t& out, ErrorL
 Field read_list(const Record& r, std::string_view key, std::vector<std::string>& out, ErrorList& errors);
 // A list of finite numbers: JSON array of numbers, or text separated by spaces or commas.
 Field read_numbers(const Record& r, std::string_view key, std::vector<double>& out, ErrorList& errors);
+
+// "text", "a number", "a boolean", "a list", "null", "an object": for messages.
+const char* value_kind_name(const Value& v);
 
 // Parses a whole trimmed string as a finite double (no "nan"/"inf", no hex).
 bool parse_double(std::string_view s, double& out);

@@ -7,6 +7,7 @@
 #include "csv.h"
 #include "json_parse.h"
 #include "ndjson.h"
+#include "postgres_source.h"
 
 namespace tailor::sync {
 namespace {
@@ -21,7 +22,12 @@ std::string lower_extension(std::string_view path) {
   return ext;
 }
 
-uint64_t read_csv(const SourceSpec& src, std::istream& in, ErrorList& errors, const RecordVisitor& visit) {
+// Readers hand records to an Emit: the mapping applied, then the caller's visitor.
+using Emit = std::function<bool(Record&&)>;
+using Columns = std::function<bool(const std::vector<std::string>&)>;
+
+uint64_t read_csv(const SourceSpec& src, std::istream& in, ErrorList& errors, const Columns& columns,
+                  const Emit& visit) {
   CsvReader reader(in);
   std::vector<std::string> fields;
   std::shared_ptr<std::vector<std::string>> header;
@@ -44,6 +50,7 @@ uint64_t read_csv(const SourceSpec& src, std::istream& in, ErrorList& errors, co
         else if (!seen.insert(f).second) errors.add(at() + "header: duplicate column '" + f + "'");
         header->push_back(f);
       }
+      if (!columns(*header)) return 0;
       continue;
     }
     if (fields.size() != header->size()) {
@@ -71,7 +78,7 @@ uint64_t read_csv(const SourceSpec& src, std::istream& in, ErrorList& errors, co
   return count;
 }
 
-uint64_t read_ndjson(const SourceSpec& src, std::istream& in, ErrorList& errors, const RecordVisitor& visit) {
+uint64_t read_ndjson(const SourceSpec& src, std::istream& in, ErrorList& errors, const Emit& visit) {
   NdjsonReader reader(in);
   nlohmann::json j;
   uint64_t count = 0;
@@ -88,7 +95,7 @@ uint64_t read_ndjson(const SourceSpec& src, std::istream& in, ErrorList& errors,
   return count;
 }
 
-uint64_t read_json(const SourceSpec& src, std::istream& in, ErrorList& errors, const RecordVisitor& visit) {
+uint64_t read_json(const SourceSpec& src, std::istream& in, ErrorList& errors, const Emit& visit) {
   std::string text;
   {
     std::ostringstream ss;
@@ -134,6 +141,13 @@ std::optional<Format> format_from_extension(std::string_view path) {
 }
 
 uint64_t read_records(const SourceSpec& source, ErrorList& errors, const RecordVisitor& visit) {
+  RecordMapper mapper(source.map, source.name, errors);
+  const Columns columns = [&](const std::vector<std::string>& names) { return mapper.check_columns(names); };
+  const Emit emit = [&](Record&& r) {
+    if (!mapper.apply(r)) return !errors.full();
+    return visit(r);
+  };
+  if (source.kind == SourceKind::kPostgres) return read_postgres(source, errors, columns, emit);
   std::error_code ec;
   auto status = std::filesystem::status(source.file, ec);
   if (ec || !std::filesystem::exists(status)) {
@@ -156,10 +170,11 @@ uint64_t read_records(const SourceSpec& source, ErrorList& errors, const RecordV
   }
   uint64_t n = 0;
   switch (source.format) {
-    case Format::kCsv: n = read_csv(source, in, errors, visit); break;
-    case Format::kNdjson: n = read_ndjson(source, in, errors, visit); break;
-    case Format::kJson: n = read_json(source, in, errors, visit); break;
+    case Format::kCsv: n = read_csv(source, in, errors, columns, emit); break;
+    case Format::kNdjson: n = read_ndjson(source, in, errors, emit); break;
+    case Format::kJson: n = read_json(source, in, errors, emit); break;
   }
+  if (source.format != Format::kCsv && !errors.full()) mapper.finish(n);
   if (in.bad()) errors.add_io(source.name + ": read error");
   return n;
 }
