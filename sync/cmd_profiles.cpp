@@ -1,4 +1,7 @@
-// `tailor profiles`: snapshot + events -> one profile file per visitor.
+// `tailor profiles`: snapshot + events -> one profile file per visitor, plus the state that lets
+// the next run apply only new events (--previous). Sharded by hashed user id (--shard i/N).
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "args.h"
@@ -7,6 +10,7 @@
 #include "file_io.h"
 #include "json_parse.h"
 #include "profile_builder.h"
+#include "progress.h"
 #include "record.h"
 #include "timestamp.h"
 
@@ -14,30 +18,63 @@ using namespace tailor::sync;
 
 const char* const kProfilesUsage =
     "usage: tailor profiles --snapshot FILE --events FILE --out DIR [--now T]\n"
-    "                       [--half-life-days D] [--json]\n"
+    "                       [--half-life-days D] [--previous DIR] [--shard I/N]\n"
+    "                       [--spill-dir DIR] [--json]\n"
     "\n"
-    "Aggregates visitor events (NDJSON: user, type view|cart|purchase|consent|identify, item,\n"
-    "ts, purposes, account, segments) into one profile per visitor: decayed category, brand and\n"
-    "attribute affinities, an embedding, recent views and purchases, consent and identity.\n"
-    "Each is written atomically to DIR/<user_hash>.tprof, where user_hash is the first 32 hex\n"
-    "characters of sha256(tenant + \":\" + user); the raw user id is never written.\n"
+    "Aggregates visitor events (NDJSON: user, type view|cart|purchase|search|consent|identify,\n"
+    "item, query, ts, purposes, account, segments) into one profile per visitor: decayed\n"
+    "category, brand and attribute affinities, an embedding (weighted mean of the items'\n"
+    "vectors), recent views and purchases, consent and identity. Each is written atomically to\n"
+    "DIR/<user_hash>.tprof, where user_hash is the first 32 hex characters of\n"
+    "sha256(tenant + \":\" + user); the raw user id is never written (not even to temporary\n"
+    "files). DIR/tailor-state/ keeps the decayed sums so a later run can continue from them.\n"
+    "Memory is bounded: events are spilled to 256 partitions by user hash and processed one\n"
+    "partition at a time.\n"
     "\n"
     "  --snapshot FILE       snapshot the events refer to (built by `tailor build`)\n"
-    "  --events FILE         events, one JSON object per line\n"
+    "  --events FILE         events, one JSON object per line (\"-\" reads stdin)\n"
     "  --out DIR             output directory (created if missing)\n"
-    "  --now T               decay reference, unix seconds or RFC 3339 (default: newest event)\n"
+    "  --now T               decay reference, unix seconds or RFC 3339 (default: newest event,\n"
+    "                        and never earlier than the previous build's)\n"
     "  --half-life-days D    an event's weight halves every D days (default 30)\n"
-    "  --json                print {\"ok\":true,\"profiles\",\"events\",\"skipped\"} on stdout\n"
+    "  --previous DIR        incremental: start from the state of an earlier run's --out DIR and\n"
+    "                        apply only the events in --events (DIR may be --out itself: then\n"
+    "                        only profiles of visitors with new events are rewritten)\n"
+    "  --shard I/N           only visitors whose hashed id falls in shard I of N (0 <= I < N);\n"
+    "                        shards are independent jobs and may share --out\n"
+    "  --spill-dir DIR       temporary partition files (default: DIR/tailor-state/)\n"
+    "  --json                print a JSON summary on stdout\n"
     "\n"
-    "Exit codes: 0 written, 1 malformed events, 2 usage, 3 invalid snapshot,\n"
-    "4 file not readable/writable.\n";
+    "Progress is shown on stderr when it is a terminal. Exit codes: 0 written, 1 malformed\n"
+    "events or unusable previous state, 2 usage, 3 invalid snapshot, 4 file not readable/writable.\n";
+
+namespace {
+
+bool parse_shard(const std::string& s, uint32_t& index, uint32_t& count) {
+  size_t slash = s.find('/');
+  if (slash == std::string::npos) return false;
+  double i = 0, n = 0;
+  if (!parse_double(s.substr(0, slash), i) || !parse_double(s.substr(slash + 1), n)) return false;
+  if (i != std::floor(i) || n != std::floor(n) || n < 1 || n > 65536 || i < 0 || i >= n) return false;
+  index = static_cast<uint32_t>(i);
+  count = static_cast<uint32_t>(n);
+  return true;
+}
+
+bool same_dir(const std::filesystem::path& a, const std::filesystem::path& b) {
+  std::error_code ec;
+  return std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec) && std::filesystem::equivalent(a, b, ec);
+}
+
+}  // namespace
 
 int cmd_profiles(int argc, char** argv) {
   Args args;
   std::string err;
   if (!parse_args(argc, argv,
                   {{"--snapshot", true}, {"--events", true}, {"--out", true}, {"--now", true},
-                   {"--half-life-days", true}, {"--json", false}},
+                   {"--half-life-days", true}, {"--previous", true}, {"--shard", true}, {"--spill-dir", true},
+                   {"--json", false}},
                   args, err))
     return usage_error("profiles", err, kProfilesUsage);
   if (args.help) {
@@ -61,6 +98,15 @@ int cmd_profiles(int argc, char** argv) {
     if (!parse_double(*h, opts.half_life_days) || !(opts.half_life_days > 0))
       return usage_error("profiles", "--half-life-days must be a positive number", kProfilesUsage);
   }
+  if (auto s = args.get("--shard")) {
+    if (!parse_shard(*s, opts.shard_index, opts.shard_count))
+      return usage_error("profiles", "--shard must be I/N with whole numbers 0 <= I < N <= 65536, e.g. 0/4",
+                         kProfilesUsage);
+  }
+  const std::filesystem::path dir = *args.get("--out");
+  if (auto p = args.get("--previous")) opts.previous = *p;
+  if (auto s = args.get("--spill-dir")) opts.spill_dir = *s;
+  opts.state_out = dir;
 
   const int64_t start = now_ns();
   const std::string snapshot_path = *args.get("--snapshot");
@@ -76,7 +122,15 @@ int cmd_profiles(int argc, char** argv) {
     return kExitSnapshot;
   }
 
-  const std::filesystem::path dir = *args.get("--out");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "tailor profiles: %s: cannot create directory: %s\n", dir.c_str(), ec.message().c_str());
+    return kExitIo;
+  }
+  // In place: profiles of visitors without new events are already current in DIR.
+  opts.emit_unchanged = !(opts.previous && same_dir(*opts.previous, dir));
+
   ErrorList errors;
   ProfileStats stats;
   auto sink = [&](const std::string& hash, std::span<const uint8_t> profile) {
@@ -90,23 +144,34 @@ int cmd_profiles(int argc, char** argv) {
     }
     return errors.has_io_error() ? kExitIo : kExitInput;
   }
-  std::error_code ec;  // also when no visitor had events: DIR exists after a successful run
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    std::fprintf(stderr, "tailor profiles: %s: cannot create directory: %s\n", dir.c_str(), ec.message().c_str());
-    return kExitIo;
-  }
+  const int64_t ms = elapsed_ms(start);
   if (json) {
-    nlohmann::ordered_json j = {
-        {"ok", true}, {"profiles", stats.profiles}, {"events", stats.events}, {"skipped", stats.skipped}};
+    nlohmann::ordered_json j = {{"ok", true},
+                                {"profiles", stats.profiles},
+                                {"written", stats.written},
+                                {"previous_profiles", stats.previous_profiles},
+                                {"events", stats.events},
+                                {"skipped", stats.skipped},
+                                {"searches_matched", stats.searches_matched},
+                                {"lines", stats.lines},
+                                {"shard", {opts.shard_index, opts.shard_count}},
+                                {"now", stats.now},
+                                {"incremental", opts.previous.has_value()},
+                                {"bytes", {{"events", stats.events_bytes},
+                                           {"spill", stats.spill_bytes},
+                                           {"profiles", stats.profile_bytes},
+                                           {"state", stats.state_bytes}}},
+                                {"ms", ms}};
     std::printf("%s\n", dump_json(j).c_str());
   } else {
     std::fprintf(stderr,
-                 "tailor profiles: wrote %llu profiles to %s: %llu events, %llu skipped (unknown items), "
-                 "now %s, %lld ms\n",
-                 static_cast<unsigned long long>(stats.profiles), dir.c_str(),
+                 "tailor profiles: %llu profiles (%llu written%s) in %s, shard %u/%u: %llu events, %llu skipped "
+                 "(unknown items), %s read, %s of profiles, now %s, %lld ms\n",
+                 static_cast<unsigned long long>(stats.profiles), static_cast<unsigned long long>(stats.written),
+                 opts.previous ? ", incremental" : "", dir.c_str(), opts.shard_index, opts.shard_count,
                  static_cast<unsigned long long>(stats.events), static_cast<unsigned long long>(stats.skipped),
-                 format_rfc3339(stats.now).c_str(), static_cast<long long>(elapsed_ms(start)));
+                 human_bytes(stats.events_bytes).c_str(), human_bytes(stats.profile_bytes).c_str(),
+                 format_rfc3339(stats.now).c_str(), static_cast<long long>(ms));
   }
   return kExitOk;
 }

@@ -7,6 +7,7 @@ double event_weight(EventType type) {
     case EventType::kView: return 1.0;
     case EventType::kCart: return 3.0;
     case EventType::kPurchase: return 5.0;
+    case EventType::kSearch: return 2.0;
     default: return 0.0;
   }
 }
@@ -30,9 +31,10 @@ bool parse_event(const Record& r, Event& e, ErrorList& errors) {
   else if (type == "purchase") e.type = EventType::kPurchase;
   else if (type == "consent") e.type = EventType::kConsent;
   else if (type == "identify") e.type = EventType::kIdentify;
+  else if (type == "search") e.type = EventType::kSearch;
   else {
     field_error(r, "type", "unknown event type " + quote_value(type) +
-                               " (expected one of: view, cart, purchase, consent, identify)",
+                               " (expected one of: view, cart, purchase, search, consent, identify)",
                 errors);
     return false;
   }
@@ -41,6 +43,9 @@ bool parse_event(const Record& r, Event& e, ErrorList& errors) {
     case EventType::kCart:
     case EventType::kPurchase:
       require(read_text(r, "item", e.item, errors), "item");
+      break;
+    case EventType::kSearch:
+      require(read_text(r, "query", e.query, errors), "query");
       break;
     case EventType::kConsent: {
       // Required, and may be empty: [] withdraws every purpose.

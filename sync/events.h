@@ -9,12 +9,13 @@
 
 namespace tailor::sync {
 
-enum class EventType { kView, kCart, kPurchase, kConsent, kIdentify };
+enum class EventType { kView, kCart, kPurchase, kConsent, kIdentify, kSearch };
 
 struct Event {
   std::string user;
   EventType type = EventType::kView;
   std::string item;                   // view / cart / purchase
+  std::string query;                  // search: the text the visitor searched for
   int64_t ts = 0;
   std::vector<std::string> purposes;  // consent: granted purposes (empty = all withdrawn)
   std::string account;                // identify
@@ -23,7 +24,7 @@ struct Event {
   uint64_t line = 0;
 };
 
-// Interaction weight of an event type: view 1, cart 3, purchase 5, others 0.
+// Interaction weight of an event type: view 1, search 2, cart 3, purchase 5, others 0.
 double event_weight(EventType type);
 
 // Reads one event from `r`; false after adding the problems (with line and field) to `errors`.

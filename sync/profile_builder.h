@@ -1,5 +1,10 @@
 // build_profiles: `tailor profiles` without the command line — events in, one TPRF profile per
 // visitor out, keyed by a hash of tenant and user id (the raw id is never stored).
+//
+// Streaming in two passes with bounded memory: pass 1 reads the events once, validates them and
+// appends each (with its hashed user id, never the raw one) to one of kPartitions spill files by
+// the hash's first byte; pass 2 loads one partition at a time (plus that partition of the
+// previous build's state), aggregates and emits its profiles. See docs/profiles.md.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -16,16 +21,38 @@
 namespace tailor::sync {
 
 struct ProfileOptions {
-  std::filesystem::path events_path;
-  std::string events_name;          // the events file in messages; default: events_path
-  std::optional<int64_t> now;       // decay reference; default: the newest event's ts
+  std::filesystem::path events_path;  // NDJSON; "-" reads stdin
+  std::string events_name;            // the events file in messages; default: events_path
+  std::optional<int64_t> now;         // decay reference; default: the newest event's ts (and
+                                      // never before the previous build's now)
   double half_life_days = 30.0;
+  uint32_t shard_index = 0, shard_count = 1;  // only users with shard_of(hash) == shard_index
+  // A directory written by an earlier run (its tailor-state/): continue from it.
+  std::optional<std::filesystem::path> previous;
+  // Where to write this run's state for the next incremental run (normally the output
+  // directory); none = no state.
+  std::optional<std::filesystem::path> state_out;
+  // Temporary spill files go here (created and removed); default: state_out, else the system
+  // temporary directory.
+  std::optional<std::filesystem::path> spill_dir;
+  // Hand users without new events to the sink too (false when updating a directory in place:
+  // their profiles there are already current).
+  bool emit_unchanged = true;
+  int progress = -1;  // progress lines on stderr: -1 when stderr is a terminal, 0 off, 1 on
 };
 
 struct ProfileStats {
-  uint64_t events = 0;    // valid event lines
+  uint64_t lines = 0;     // event lines read (every shard reads every line)
+  uint64_t events = 0;    // valid events of this shard's users
   uint64_t skipped = 0;   // view/cart/purchase events for items the snapshot lacks
-  uint64_t profiles = 0;  // profiles handed to the sink
+  uint64_t searches_matched = 0;  // search events that named a category or brand
+  uint64_t profiles = 0;  // users in the build (previous + new)
+  uint64_t written = 0;   // profiles handed to the sink
+  uint64_t previous_profiles = 0;  // users carried in from the previous state
+  uint64_t events_bytes = 0;   // bytes of events read
+  uint64_t spill_bytes = 0;    // bytes written to spill files
+  uint64_t state_bytes = 0;    // bytes of state written
+  uint64_t profile_bytes = 0;  // bytes handed to the sink
   int64_t now = 0;        // the decay reference used
 };
 

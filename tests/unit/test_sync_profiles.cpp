@@ -299,7 +299,7 @@ TEST_CASE("sync profiles: malformed events are errors with line numbers, and not
   CHECK(r.profiles.empty());
   CHECK(has_error(r.errors, "events.ndjson:2: invalid JSON"));
   CHECK(has_error(r.errors, "events.ndjson:3: field 'user': is required"));
-  CHECK(has_error(r.errors, "events.ndjson:4: field 'type': unknown event type 'like' (expected one of: view, cart, purchase, consent, identify)"));
+  CHECK(has_error(r.errors, "events.ndjson:4: field 'type': unknown event type 'like' (expected one of: view, cart, purchase, search, consent, identify)"));
   CHECK(has_error(r.errors, "events.ndjson:5: field 'item': is required"));
   CHECK(has_error(r.errors, "events.ndjson:6: field 'ts': 'soon' is not a timestamp"));
   CHECK(has_error(r.errors, "events.ndjson:7: field 'purposes': is required"));
@@ -318,8 +318,15 @@ TEST_CASE("sync profiles: the CLI writes <user_hash>.tprof files") {
   REQUIRE(std::filesystem::exists(f.dir / "profiles" / file));
   std::string bytes = f.dir.read("profiles/" + file);
   CHECK(Profile::open({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}).ok());
-  // No temporary files left behind.
-  CHECK(std::distance(std::filesystem::directory_iterator(f.dir / "profiles"), {}) == 1);
+  // No temporary files left behind: the profile and the state directory for the next run.
+  std::vector<std::string> names;
+  for (auto& e : std::filesystem::directory_iterator(f.dir / "profiles")) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{file, "tailor-state"});
+  names.clear();
+  for (auto& e : std::filesystem::directory_iterator(f.dir / "profiles" / "tailor-state"))
+    names.push_back(e.path().filename().string());
+  CHECK(names == std::vector<std::string>{"shard-0-of-1"});
 
   Argv bad{"profiles", "--snapshot", (f.dir / "nope.tsnap").string(), "--events", "e", "--out", out};
   CHECK(cmd_profiles(bad.argc(), bad.argv()) == kExitIo);
