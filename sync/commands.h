@@ -1,6 +1,7 @@
 // The tailor subcommands. Each takes argv with argv[0] = the command name ("build") and returns
 // the process exit code (see docs/cli.md).
 #pragma once
+#include <cstdint>
 #include <iosfwd>
 
 namespace tailor::sync {
@@ -26,6 +27,9 @@ int cmd_verify(int argc, char** argv);  // sync/cmd_sign.cpp
 int cmd_experiment(int argc, char** argv);  // sync/cmd_experiment.cpp
 // The NDJSON loop of `tailor experiment` (stdin/stdout in the command); returns the exit code.
 int run_experiment(std::istream& in, std::ostream& out);
+int cmd_jsonlogic(int argc, char** argv);  // sync/cmd_jsonlogic.cpp
+// The NDJSON loop of `tailor jsonlogic`; returns the exit code.
+int run_jsonlogic(std::istream& in, std::ostream& out, uint64_t max_steps);
 
 // One-line summaries and full usage texts, for `tailor --help` and `tailor <cmd> --help`.
 extern const char* const kBuildUsage;
@@ -35,3 +39,4 @@ extern const char* const kKeygenUsage;
 extern const char* const kSignUsage;
 extern const char* const kVerifyUsage;
 extern const char* const kExperimentUsage;
+extern const char* const kJsonlogicUsage;
