@@ -6,6 +6,7 @@
 #include "config_reader.h"
 #include "json_parse.h"
 #include "targeting_config.h"
+#include "policies.h"
 
 namespace tailor::sync {
 namespace {
@@ -327,7 +328,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   ConfigReader r(c.file, base_dir, errors);
   if (!r.object(root, "", {"$schema", "schema", "tenant", "version", "built_at", "sites", "categories", "brands",
                            "items", "attributes", "embedding", "collections", "deny", "strategies", "slots", "rules",
-                           "segments"}))
+                           "segments", "policies"}))
     return false;
   if (auto schema = r.integer(root, "schema", "", 0, INT32_MAX, true); schema && *schema != 1)
     r.error("schema", "config schema " + std::to_string(*schema) + " is not supported (this tailor reads 1)");
@@ -353,6 +354,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   parse_slots(r, root, c);
   parse_rules(r, root, c);
   parse_segments(r, root, c);
+  parse_policies(r, root, c);
   return errors.messages().size() == before && !errors.full();
 }
 

@@ -107,6 +107,16 @@ struct DenyConfig {
   std::vector<std::pair<IdRef, std::vector<IdRef>>> sites;  // site -> items, sorted by site id
 };
 
+// A compliance policy as written (docs/compliance.md); checked by sync/policies.cpp.
+struct PolicyConfig {
+  std::string id, kind, where;  // where: "policies[2]"
+  std::vector<IdRef> items, categories, segments;
+  std::vector<IdRef> only_in, never_in;  // jurisdiction codes
+  uint16_t min_age = 0;
+  std::string licence, purpose;
+  bool consent_filter = false;
+};
+
 struct Config {
   std::string file;  // the config's name in messages
   std::string tenant_id, tenant_name;
@@ -123,6 +133,7 @@ struct Config {
   std::vector<SlotConfig> slots;
   std::vector<RuleConfig> rules;
   std::vector<SegmentConfig> segments;
+  std::vector<PolicyConfig> policies;
 };
 
 constexpr size_t kMaxSites = 64;

@@ -186,6 +186,7 @@ bool term_is_personal(fb::TermKind kind) {
 void resolve(const Config& config, const Catalog& catalog, Resolved& out, ErrorList& errors) {
   out = Resolved();
   Resolver(config, catalog, errors).run(out);
+  resolve_policies(config, catalog, out.policies, errors);
 }
 
 }  // namespace tailor::sync

@@ -7,6 +7,7 @@
 
 #include "catalog.h"
 #include "config.h"
+#include "policies.h"
 
 namespace tailor::sync {
 
@@ -61,6 +62,7 @@ struct Resolved {
   std::vector<ResolvedRule> rules;
   std::vector<ResolvedCollection> collections;
   std::vector<ResolvedDeny> deny_lists;
+  std::vector<ResolvedPolicy> policies;
 };
 
 // True for the term kinds that read the visitor's profile.

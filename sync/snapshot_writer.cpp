@@ -269,6 +269,7 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   auto rules_v = fbb.CreateVector(rules);
   auto deny_v = fbb.CreateVector(deny);
   auto segments_v = fbb.CreateVector(segments);
+  auto policies_v = write_policies(fbb, r.policies);
 
   fb::SnapshotBuilder b(fbb);
   b.add_schema_version(kSchemaVersion);
@@ -286,6 +287,7 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   b.add_rules(rules_v);
   b.add_deny_lists(deny_v);
   b.add_segments(segments_v);
+  b.add_policies(policies_v);
   fb::FinishSnapshotBuffer(fbb, b.Finish());
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }

@@ -28,6 +28,7 @@ const char* rule_action_name(fb::RuleAction action) {
 const char* filter_reason_name(FilterReason reason) {
   switch (reason) {
     case FilterReason::kUnknownItem: return "unknown_item";
+    case FilterReason::kPolicy: return "policy";
     case FilterReason::kDenyList: return "deny_list";
     case FilterReason::kRequestExclude: return "request_exclude";
     case FilterReason::kSiteScope: return "site_scope";

@@ -5,6 +5,7 @@
 
 #include "tailor/explain.h"
 #include "tailor/json_writer.h"
+#include "tailor/policy.h"
 #include "tailor/scoring.h"
 #include "tailor/targeting.h"
 
@@ -28,6 +29,7 @@ struct Context {
   Targeting targeting = {};                 // segment membership (computed once per request)
   // True when the request is in snapshot segment `segment_index` (listed or condition true).
   bool in_segment(int32_t segment_index) const { return targeting.in_segment(segment_index); }
+  PolicyState policies = {};                // compliance policies in effect for this request
 };
 
 bool contains_sorted(std::span<const uint32_t> v, uint32_t x) { return std::binary_search(v.begin(), v.end(), x); }
@@ -317,6 +319,8 @@ struct SlotResult {
   std::span<uint32_t> ranked;          // output item indices
   std::span<float> scores;             // parallel to ranked
   std::span<int32_t> pinned_by;        // parallel to ranked: rule index or -1
+  std::span<uint32_t> policy_removed;     // per policy: candidates it filtered
+  std::span<uint32_t> policy_no_profile;  // per policy: survivors scored without profile terms
 };
 
 Status gather_candidates(Context& cx, const fb::Slot& slot, const SlotRequest& sr, SlotResult& res,
@@ -389,9 +393,20 @@ void apply_filters(Context& cx, const fb::Slot& slot, int32_t slot_index, SlotRe
   const uint64_t* site_mask = col(it.site_mask());
   const int32_t* stock = slot.in_stock_only() ? col(it.stock()) : nullptr;
   const bool no_purchased = slot.exclude_purchased(), no_viewed = slot.exclude_viewed();
+  const uint32_t npolicies = cx.policies.effect.size();
+  res.policy_removed = cx.arena.zeroed<uint32_t>(npolicies);
   size_t keep = 0;
   for (uint32_t item : cand) {
     FilterReason why = FilterReason::kCount;
+    // Compliance first: a policy's count is every candidate it covers, whatever else applies.
+    if (cx.policies.any_filter) {
+      int32_t p = policy_covering(cx.policies, cx.snap, item, PolicyEffect::kFilter);
+      if (p >= 0) {
+        ++res.policy_removed[p];
+        ++res.filtered[static_cast<int>(FilterReason::kPolicy)];
+        continue;
+      }
+    }
     if (denied(deny, item)) why = FilterReason::kDenyList;
     else if (contains_sorted(cx.request_exclude, item)) why = FilterReason::kRequestExclude;
     else if (site_mask && site_mask[item] != 0 && !(site_mask[item] & site_bit)) why = FilterReason::kSiteScope;
@@ -440,8 +455,23 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
       terms.push_back(prepare_term(cx, t));
     }
   auto score = cx.arena.zeroed<float>(cand.size());
+  // Consent policies: covered candidates are scored without profile-based terms.
+  std::span<uint8_t> no_profile;
+  res.policy_no_profile = cx.arena.zeroed<uint32_t>(cx.policies.effect.size());
+  if (cx.policies.any_no_profile && cx.profile) {
+    no_profile = cx.arena.zeroed<uint8_t>(cand.size());
+    for (size_t c = 0; c < cand.size(); ++c) {
+      int32_t p = policy_covering(cx.policies, cx.snap, cand[c], PolicyEffect::kNoProfile);
+      if (p >= 0) { no_profile[c] = 1; ++res.policy_no_profile[p]; }
+    }
+  }
   for (const TermState& ts : terms) {
     if (!ts.active) continue;
+    if (!no_profile.empty() && ts.term->personal()) {
+      for (size_t c = 0; c < cand.size(); ++c)
+        if (!no_profile[c]) score[c] += ts.weight * term_value(ts, cand[c]);
+      continue;
+    }
     accumulate(ts, cand, score);
   }
 
@@ -547,12 +577,15 @@ void write_item(Context& cx, JsonWriter& w, const SlotResult& res, size_t i, con
     w.key("pinned"); w.string(sv(root.rules()->Get(res.pinned_by[i])->id()));
   }
   if (cx.req.explain) {
+    const int32_t no_profile_by = cx.policies.any_no_profile && cx.profile
+        ? policy_covering(cx.policies, cx.snap, item, PolicyEffect::kNoProfile) : -1;
     w.key("explain");
     w.begin_object();
+    if (no_profile_by >= 0) { w.key("profile_off_by"); w.string(sv(root.policies()->Get(no_profile_by)->id())); }
     w.key("terms");
     w.begin_array();
     for (const TermState& ts : terms) {
-      if (!ts.active) continue;
+      if (!ts.active || (no_profile_by >= 0 && ts.term->personal())) continue;
       float v = term_value(ts, item);
       w.begin_object();
       w.key("name"); w.string(ts.term->name() ? sv(ts.term->name()) : term_kind_name(ts.term->kind()));
@@ -613,6 +646,7 @@ void write_slot(Context& cx, JsonWriter& w, const SlotResult& res, const std::ve
   for (const TermState& ts : terms)
     if (!ts.active) w.string(ts.term->name() ? sv(ts.term->name()) : term_kind_name(ts.term->kind()));
   w.end_array();
+  write_policies(w, cx.snap, cx.policies, res.policy_removed, res.policy_no_profile);
   w.end_object();
 }
 
@@ -642,6 +676,9 @@ Status decide(const Snapshot& snap, const Request& req, const Profile* profile, 
   if (Status st = cx.targeting.init(snap, req, arena); !st.ok()) return st;
   project_profile(cx);
   cx.request_exclude = resolve_ids(cx, req.exclude);
+  cx.policies = prepare_policies(
+      snap, req, profile, [](const void* t, int32_t s) { return static_cast<const Targeting*>(t)->in_segment(s); },
+      &cx.targeting, arena);
 
   std::vector<SlotResult> results(req.slots.size());
   std::vector<std::vector<TermState>> terms(req.slots.size());

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tailor/policy.h"
+
 namespace tailor {
 namespace {
 
@@ -43,6 +45,30 @@ bool as_int(const json& v, int64_t& out) {
   return false;
 }
 
+// country, region, age, licences: the facts compliance policies are decided on.
+Status read_compliance(const json& doc, const RequestLimits& limits, Request& r) {
+  Status st;
+  if (!(st = read_string(doc, "country", "country", r.country)).ok()) return st;
+  if (!r.country.empty() && !is_country_code(r.country))
+    return bad("country", "'" + r.country.substr(0, 16) + "' is not an ISO 3166-1 alpha-2 code (two upper-case letters, e.g. \"DE\")");
+  if (!(st = read_string(doc, "region", "region", r.region)).ok()) return st;
+  if (!r.region.empty()) {
+    if (!is_region_code(r.region))
+      return bad("region", "'" + r.region.substr(0, 16) + "' is not an ISO 3166-2 code (e.g. \"DE-BY\")");
+    if (r.country.empty()) r.country = r.region.substr(0, 2);
+    else if (r.region.compare(0, 2, r.country) != 0)
+      return bad("region", "'" + r.region + "' is not in country '" + r.country + "'");
+  }
+  if (auto it = doc.find("age"); it != doc.end() && !it->is_null()) {
+    int64_t age = 0;
+    if (!as_int(*it, age) || age < 0 || age > 150) return bad("age", "must be an integer from 0 to 150 (years)");
+    r.age = static_cast<int32_t>(age);
+  }
+  if (auto it = doc.find("licences"); it != doc.end() && !it->is_null())
+    if (!(st = read_string_list(*it, "licences", limits.max_ids, r.licences)).ok()) return st;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Request> parse_request(std::string_view text, const RequestLimits& limits) {
@@ -77,6 +103,8 @@ Result<Request> parse_request(std::string_view text, const RequestLimits& limits
   }
   if (auto it = doc.find("user"); it != doc.end() && !it->is_null() && !it->is_object())
     return bad("user", "must be an object");
+
+  if (!(st = read_compliance(doc, limits, r)).ok()) return st;
 
   auto slots = doc.find("slots");
   if (slots == doc.end() || !slots->is_array() || slots->empty())

@@ -2,6 +2,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include "tailor/policy.h"
 #include "tailor/sha256.h"
 
 namespace tailor {
@@ -223,6 +224,7 @@ Status Snapshot::validate(const SnapshotLimits& limits) {
         for (uint32_t i = 1; i < d->items()->size(); ++i)
           if (d->items()->Get(i - 1) > d->items()->Get(i)) return invalid("deny list not sorted");
     }
+  if (Status st = validate_policies(*root_, n, ncat); !st.ok()) return st;
   return Status::Ok();
 }
 

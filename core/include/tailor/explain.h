@@ -12,6 +12,7 @@ const char* rule_action_name(fb::RuleAction action);
 // Hard-filter reasons, in the order they are applied and reported.
 enum class FilterReason : uint8_t {
   kUnknownItem,
+  kPolicy,  // a compliance policy (per policy counts in the slot's `policies`)
   kDenyList,
   kRequestExclude,
   kSiteScope,

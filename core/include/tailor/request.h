@@ -36,6 +36,12 @@ struct Request {
   std::vector<std::string> segments;  // segment ids the host already knows (e.g. from a CRM)
   // The request object as sent: what targeting conditions read with `var` (docs/targeting.md).
   std::shared_ptr<const nlohmann::json> data;
+  // Compliance facts (docs/compliance.md): ISO 3166-1 alpha-2 country, ISO 3166-2 region
+  // ("DE-BY"; sets country when that is absent), age in years (-1 unknown), licences held.
+  std::string country;
+  std::string region;
+  int32_t age = -1;
+  std::vector<std::string> licences;
 };
 
 // Parses `json` into a Request. Errors name the offending field, e.g. "slots[1].size: ...".
