@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "inventory.h"
 #include "taxonomy.h"
 
 namespace tailor::sync {
@@ -304,6 +305,7 @@ void load_catalog(const Config& config, Catalog& out, ErrorList& errors, const P
   });
   if (progress) progress("items", out.item_count());
   mapper.finish();
+  if (!errors.full()) merge_inventory(config, out, errors);
 }
 
 }  // namespace tailor::sync

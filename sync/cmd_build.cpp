@@ -27,7 +27,11 @@ const char* const kBuildUsage =
     "  --json          print {\"ok\":true,\"out\",\"items\",\"bytes\",\"sha256\",\"version\",\"built_at\"}\n"
     "                  on stdout ({\"ok\":false,\"errors\":[...]} on failure)\n"
     "\n"
-    "Exit codes: 0 built, 1 invalid config or sources, 2 usage, 4 file not readable/writable.\n";
+    "Sources are files or PostgreSQL tables/queries, each with an optional map (docs/sources.md);\n"
+    "a PostgreSQL connection string is read from the environment variable the config names.\n"
+    "\n"
+    "Exit codes: 0 built, 1 invalid config or sources (including a failing query), 2 usage,\n"
+    "4 file not readable/writable or database unreachable.\n";
 
 int cmd_build(int argc, char** argv) {
   Args args;

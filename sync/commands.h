@@ -12,7 +12,7 @@ enum Exit : int {
   kExitInput = 1,     // bad config, sources, events or request
   kExitUsage = 2,     // unknown command or option, missing argument
   kExitSnapshot = 3,  // invalid snapshot (or profile)
-  kExitIo = 4,        // a file cannot be read or written
+  kExitIo = 4,        // a file cannot be read or written, or a source database cannot be reached
 };
 
 }  // namespace tailor::sync

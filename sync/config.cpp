@@ -4,6 +4,7 @@
 #include <map>
 
 #include "config_reader.h"
+#include "inventory.h"
 #include "json_parse.h"
 #include "targeting_config.h"
 #include "policies.h"
@@ -328,7 +329,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   ConfigReader r(c.file, base_dir, errors);
   if (!r.object(root, "", {"$schema", "schema", "tenant", "version", "built_at", "sites", "categories", "brands",
                            "items", "attributes", "embedding", "collections", "deny", "strategies", "slots", "rules",
-                           "segments", "policies"}))
+                           "segments", "policies", "inventory"}))
     return false;
   if (auto schema = r.integer(root, "schema", "", 0, INT32_MAX, true); schema && *schema != 1)
     r.error("schema", "config schema " + std::to_string(*schema) + " is not supported (this tailor reads 1)");
@@ -346,6 +347,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   c.categories = r.source(root, "categories", "", false);
   c.brands = r.source(root, "brands", "", false);
   if (auto items = r.source(root, "items", "", true)) c.items = *items;
+  parse_inventory(r, root, c);
   parse_attributes(r, root, c);
   parse_embedding(r, root, c);
   parse_collections(r, root, c);

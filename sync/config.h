@@ -125,6 +125,8 @@ struct Config {
   std::vector<SiteConfig> sites;
   std::optional<SourceSpec> categories, brands;
   SourceSpec items;
+  std::optional<SourceSpec> inventory;  // {id, stock} merged into items (sync/inventory.cpp)
+  bool inventory_ignore_unknown = false;
   std::vector<AttributeConfig> attributes;
   EmbeddingConfig embedding;
   std::vector<CollectionConfig> collections;

@@ -59,7 +59,9 @@ case "$what" in
   same)
     config csv ''
     config table "c.categories = {postgres: {...$PG, table: \"categories\", order_by: \"pos\"}};
-                  c.items = {postgres: {...$PG, table: \"public.catalog\"}, map: $MAP}"
+                  c.items = {postgres: {...$PG, table: \"public.catalog\"}, map: $MAP};
+                  c.inventory = {postgres: {...$PG, query: \"select sku, stock as on_hand from catalog where stock is not null\"},
+                                 map: {id: \"sku\", stock: {column: \"on_hand\", type: \"integer\"}}}"
     config query "c.categories = {postgres: {...$PG, query: \"select id, name, parent from categories order by pos\"}};
                   c.items = {postgres: {...$PG, query: \"select sku as id, name as title, category, brand, price, popularity, published_at, stock, sites, embedding, rating, color, string_to_array(labels, '|') as tags from catalog order by sku\"}}"
     for n in csv table query; do

@@ -275,3 +275,51 @@ TEST_CASE("sources postgres: an unreachable database is an I/O error naming the 
   CHECK(has_error(errors, "postgres:catalog: cannot connect to PostgreSQL: "));
   CHECK(joined(errors).find('\n') == joined(errors).size() - 1);  // one line
 }
+
+TEST_CASE("sources inventory: stock rows override the items' stock, through a map") {
+  TempDir expected_dir;
+  write_fixture(expected_dir);
+  std::string items = kItemsCsv;
+  // The fixture with a1's stock 0 -> 7 and c3's unknown stock -> 3.
+  items.replace(items.find("0,us,0 0 2"), 1, "7");
+  items.replace(items.find(",,us|eu"), 2, ",3,");
+  expected_dir.write("items.csv", items);
+  BuildRun expected = build_in(expected_dir, fixture_config());
+  REQUIRE(expected.ok);
+
+  TempDir dir;
+  write_fixture(dir);
+  dir.write("stock.csv", "sku,on_hand\nc3,3\na1,7\n");
+  json cfg = fixture_config();
+  cfg["inventory"] = {{"path", "stock.csv"}, {"map", {{"id", "sku"}, {"stock", "on_hand"}}}};
+  BuildRun run = build_in(dir, cfg);
+  INFO(joined(run.errors));
+  REQUIRE(run.ok);
+  CHECK(run.snap.bytes == expected.snap.bytes);
+}
+
+TEST_CASE("sources inventory: unknown and repeated items, bad stock") {
+  TempDir dir;
+  write_fixture(dir);
+  dir.write("stock.csv", "id,stock\na1,7\nzz,1\na1,8\nb2,-1\nB0,many\n");
+  json cfg = fixture_config();
+  cfg["inventory"] = {{"path", "stock.csv"}};
+  BuildRun run = build_in(dir, cfg);
+  std::string all = joined(run.errors);
+  INFO(all);
+  CHECK_FALSE(run.ok);
+  CHECK(has_error(run.errors, "stock.csv:3: field 'id': unknown item 'zz' (set inventory.unknown_items to \"ignore\""));
+  CHECK(has_error(run.errors, "stock.csv:4: field 'id': item 'a1' listed twice (first at stock.csv:2)"));
+  CHECK(has_error(run.errors, "stock.csv:5: field 'stock': -1 is not a unit count"));
+  CHECK(has_error(run.errors, "stock.csv:6: field 'stock': 'many' is not an integer"));
+
+  dir.write("stock.csv", "id,stock\na1,7\nzz,1\n");
+  cfg["inventory"]["unknown_items"] = "ignore";
+  BuildRun ignored = build_in(dir, cfg);
+  INFO(joined(ignored.errors));
+  CHECK(ignored.ok);
+
+  cfg["inventory"]["unknown_items"] = "warn";
+  CHECK(config_error([&](json& c) { c["inventory"] = cfg["inventory"]; })
+            .find("inventory.unknown_items: unknown value 'warn' (expected one of: error, ignore)") != std::string::npos);
+}
