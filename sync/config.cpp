@@ -8,6 +8,7 @@
 #include "json_parse.h"
 #include "targeting_config.h"
 #include "policies.h"
+#include "schedule.h"
 
 namespace tailor::sync {
 namespace {
@@ -292,16 +293,7 @@ void parse_rules(ConfigReader& r, const json& root, Config& c) {
     rc.slots = r.ids(j, "slots", p);
     rc.sites = r.ids(j, "sites", p);
     if (const json* m = r.member(j, "match", p, true)) parse_match(r, *m, at(p, "match"), rc.match);
-    if (const json* s = r.member(j, "schedule", p, false)) {
-      std::string sp = at(p, "schedule");
-      if (r.object(*s, sp, {"start", "end"})) {
-        auto start = r.timestamp(*s, "start", sp);
-        auto end = r.timestamp(*s, "end", sp);
-        if (start && end && *end <= *start) r.error(sp, "end is not after start");
-        rc.starts_at = start.value_or(0);
-        rc.ends_at = end.value_or(0);
-      }
-    }
+    if (const json* s = r.member(j, "schedule", p, false)) parse_schedule(r, *s, at(p, "schedule"), rc.starts_at, rc.ends_at);
     if (!id || a < 0) continue;
     rc.id = *id;
     c.rules.push_back(std::move(rc));

@@ -6,9 +6,8 @@
 #include "errors.h"
 
 namespace tailor::sync {
-namespace {
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+// H. Hinnant's days_from_civil / civil_from_days.
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -30,6 +29,8 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
 }
+
+namespace {
 
 bool digits(std::string_view s, size_t pos, size_t n, unsigned& out) {
   if (pos + n > s.size()) return false;
