@@ -366,6 +366,7 @@ bool spill_events(const Snapshot& snap, const ProfileOptions& o, uint64_t order_
   Progress progress("profiles: reading events", total, Progress::Unit::kBytes, o.progress);
   const std::string tenant(sv(snap.root().tenant()->id()));
   SearchMatcher matcher(snap);
+  ItemIndex items(snap);
   NdjsonReader reader(in);
   nlohmann::json j;
   Event e;
@@ -389,7 +390,7 @@ bool spill_events(const Snapshot& snap, const ProfileOptions& o, uint64_t order_
     ++stats.events;
     int32_t item = -1;
     if (e.type == EventType::kView || e.type == EventType::kCart || e.type == EventType::kPurchase) {
-      item = snap.find_item(e.item);
+      item = items.find(e.item);
       if (item < 0) {
         ++stats.skipped;
         continue;
@@ -563,7 +564,8 @@ bool build_profiles(const Snapshot& snap, const ProfileOptions& o, const Profile
   }
 
   Aggregator agg(snap, now, o.half_life_days);
-  StateReader state_reader(snap);
+  std::optional<StateReader> state_reader;
+  if (o.previous) state_reader.emplace(snap);
   StateWriter state_writer(snap);
   const double carry = o.previous ? std::exp2(-static_cast<double>(now - prev.manifest.now) /
                                               (o.half_life_days * 86400.0))
@@ -578,7 +580,7 @@ bool build_profiles(const Snapshot& snap, const ProfileOptions& o, const Profile
         errors.add_io(file.string() + ": missing from the previous state");
         return false;
       }
-      if (!state_reader.read(file, o.shard_index, o.shard_count, users, errors)) return false;
+      if (!state_reader->read(file, o.shard_index, o.shard_count, users, errors)) return false;
     }
     stats.previous_profiles += users.size();
     if (carry != 1.0)

@@ -148,7 +148,13 @@ Status StateWriter::flush_to(const std::filesystem::path& path) {
   return Status::Ok();
 }
 
-StateReader::StateReader(const Snapshot& snap) : snap_(snap) {
+ItemIndex::ItemIndex(const Snapshot& snap) {
+  const auto* ids = snap.items().ids();
+  map_.reserve(ids->size());
+  for (uint32_t i = 0; i < ids->size(); ++i) map_.emplace(sv(ids->Get(i)), static_cast<int32_t>(i));
+}
+
+StateReader::StateReader(const Snapshot& snap) : snap_(snap), items_(snap) {
   const fb::Snapshot& root = snap.root();
   if (root.categories())
     for (uint32_t i = 0; i < root.categories()->size(); ++i)
@@ -228,7 +234,7 @@ bool StateReader::read(const std::filesystem::path& path, uint32_t shard_index, 
         std::string id = in.str();
         Seq seq{in.get<int64_t>(), 0};
         seq.second = in.get<uint64_t>();
-        int32_t item = snap_.find_item(id);
+        int32_t item = items_.find(id);
         if (item >= 0) recent->emplace(static_cast<uint32_t>(item), seq);
       }
     if (in.ok && shard_of(h, shard_count) == shard_index) users[h] = std::move(u);
