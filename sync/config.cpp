@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 
+#include "b2b.h"
 #include "config_reader.h"
 #include "inventory.h"
 #include "json_parse.h"
@@ -321,16 +322,17 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   ConfigReader r(c.file, base_dir, errors);
   if (!r.object(root, "", {"$schema", "schema", "tenant", "version", "built_at", "sites", "categories", "brands",
                            "items", "attributes", "embedding", "collections", "deny", "strategies", "slots", "rules",
-                           "segments", "policies", "inventory"}))
+                           "segments", "policies", "inventory", "accounts", "roles", "price_lists"}))
     return false;
   if (auto schema = r.integer(root, "schema", "", 0, INT32_MAX, true); schema && *schema != 1)
     r.error("schema", "config schema " + std::to_string(*schema) + " is not supported (this tailor reads 1)");
-  if (const json* t = r.member(root, "tenant", "", true); t && r.object(*t, "tenant", {"id", "name"})) {
+  if (const json* t = r.member(root, "tenant", "", true); t && r.object(*t, "tenant", {"id", "name", "currency"})) {
     auto id = r.text(*t, "id", "tenant", true);
     if (id && !valid_tenant_id(*id))
       r.error("tenant.id", quote_value(*id) + " is not a tenant id ([a-z0-9][a-z0-9_-]{0,63})");
     c.tenant_id = id.value_or("");
     c.tenant_name = r.text(*t, "name", "tenant").value_or("");
+    parse_tenant_currency(r, *t, c);
   }
   c.version = r.text(root, "version", "");
   if (c.version && c.version->empty()) r.error("version", "must not be empty");
@@ -349,6 +351,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   parse_rules(r, root, c);
   parse_segments(r, root, c);
   parse_policies(r, root, c);
+  parse_b2b_config(r, root, c);
   return errors.messages().size() == before && !errors.full();
 }
 

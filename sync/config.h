@@ -117,6 +117,29 @@ struct PolicyConfig {
   bool consent_filter = false;
 };
 
+// B2B (docs/b2b.md): buyer roles, price lists and the accounts source; parsed in b2b_config.cpp.
+struct RoleConfig {
+  std::string id;
+  float spending_limit = -1.0f;  // -1: none
+  std::optional<IdRef> approver;
+  std::string where;
+};
+
+struct PriceListConfig {
+  std::string id, currency;  // currency "" = the tenant currency
+  int64_t valid_from = 0, valid_to = 0;
+  std::optional<IdRef> account, segment, site;  // at most one; none = tenant-wide
+  SourceSpec prices;  // records: item, price, min_quantity
+  std::string where;  // "price_lists[2]"
+};
+
+struct B2BConfig {
+  std::string currency;                 // tenant.currency: the currency of item prices
+  std::optional<SourceSpec> accounts;   // records: id, name, parent, currency, spending_limit, ...
+  std::vector<RoleConfig> roles;
+  std::vector<PriceListConfig> price_lists;
+};
+
 struct Config {
   std::string file;  // the config's name in messages
   std::string tenant_id, tenant_name;
@@ -136,6 +159,7 @@ struct Config {
   std::vector<RuleConfig> rules;
   std::vector<SegmentConfig> segments;
   std::vector<PolicyConfig> policies;
+  B2BConfig b2b;
 };
 
 constexpr size_t kMaxSites = 64;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "b2b.h"
 #include "catalog.h"
 #include "config.h"
 #include "policies.h"
@@ -63,6 +64,7 @@ struct Resolved {
   std::vector<ResolvedCollection> collections;
   std::vector<ResolvedDeny> deny_lists;
   std::vector<ResolvedPolicy> policies;
+  B2BData b2b;  // accounts, roles, price lists (filled by load_b2b)
 };
 
 // True for the term kinds that read the visitor's profile.

@@ -53,6 +53,10 @@ bool build_snapshot(const BuildOptions& options, BuiltSnapshot& out, ErrorList& 
   Resolved resolved;
   resolve(config, catalog, resolved, errors);
   if (!errors.empty()) return false;
+  std::vector<std::string> segment_ids;
+  for (const SegmentConfig& g : config.segments) segment_ids.push_back(g.id);
+  load_b2b(config, catalog, segment_ids, resolved.b2b, errors);
+  if (!errors.empty()) return false;
 
   // Guard the FlatBuffers 2 GiB limit before building: embeddings dominate big catalogs.
   const uint64_t embedding_bytes =

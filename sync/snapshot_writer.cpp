@@ -208,7 +208,8 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   // order is unspecified) so every compiler lays out the same bytes.
   auto tenant_id = fbb.CreateString(c.tenant_id);
   auto tenant_name = opt(fbb, c.tenant_name);
-  auto tenant = fb::CreateTenant(fbb, tenant_id, tenant_name);
+  auto tenant_currency = opt(fbb, c.b2b.currency);
+  auto tenant = fb::CreateTenant(fbb, tenant_id, tenant_name, tenant_currency);
 
   std::vector<Offset<fb::Site>> sites;
   for (const SiteConfig& s : c.sites) {
@@ -270,6 +271,7 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   auto deny_v = fbb.CreateVector(deny);
   auto segments_v = fbb.CreateVector(segments);
   auto policies_v = write_policies(fbb, r.policies);
+  auto b2b = write_b2b(fbb, r.b2b);
 
   fb::SnapshotBuilder b(fbb);
   b.add_schema_version(kSchemaVersion);
@@ -288,6 +290,7 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   b.add_deny_lists(deny_v);
   b.add_segments(segments_v);
   b.add_policies(policies_v);
+  add_b2b(b, b2b);
   fb::FinishSnapshotBuffer(fbb, b.Finish());
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }

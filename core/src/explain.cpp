@@ -30,6 +30,7 @@ const char* filter_reason_name(FilterReason reason) {
     case FilterReason::kUnknownItem: return "unknown_item";
     case FilterReason::kPolicy: return "policy";
     case FilterReason::kDenyList: return "deny_list";
+    case FilterReason::kEntitlement: return "entitlement";
     case FilterReason::kRequestExclude: return "request_exclude";
     case FilterReason::kSiteScope: return "site_scope";
     case FilterReason::kOutOfStock: return "out_of_stock";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "tailor/b2b.h"
 #include "tailor/explain.h"
 #include "tailor/json_writer.h"
 #include "tailor/policy.h"
@@ -30,6 +31,7 @@ struct Context {
   // True when the request is in snapshot segment `segment_index` (listed or condition true).
   bool in_segment(int32_t segment_index) const { return targeting.in_segment(segment_index); }
   PolicyState policies = {};                // compliance policies in effect for this request
+  B2BContext b2b = {};                      // account, entitlements, price lists, spending limit
 };
 
 bool contains_sorted(std::span<const uint32_t> v, uint32_t x) { return std::binary_search(v.begin(), v.end(), x); }
@@ -313,6 +315,7 @@ bool denied(std::span<const DenyRange> lists, uint32_t item) {
 
 struct SlotResult {
   int32_t slot;
+  const SlotRequest* req = nullptr;
   uint32_t candidates = 0;
   uint32_t filtered[static_cast<int>(FilterReason::kCount)] = {};
   std::span<uint32_t> rule_excluded;   // per rule index: items removed by exclude rules
@@ -395,6 +398,7 @@ void apply_filters(Context& cx, const fb::Slot& slot, int32_t slot_index, SlotRe
   const bool no_purchased = slot.exclude_purchased(), no_viewed = slot.exclude_viewed();
   const uint32_t npolicies = cx.policies.effect.size();
   res.policy_removed = cx.arena.zeroed<uint32_t>(npolicies);
+  const bool entitlements = has_entitlements(cx.b2b);
   size_t keep = 0;
   for (uint32_t item : cand) {
     FilterReason why = FilterReason::kCount;
@@ -408,6 +412,7 @@ void apply_filters(Context& cx, const fb::Slot& slot, int32_t slot_index, SlotRe
       }
     }
     if (denied(deny, item)) why = FilterReason::kDenyList;
+    else if (entitlements && !entitled(cx.snap, cx.b2b, item)) why = FilterReason::kEntitlement;
     else if (contains_sorted(cx.request_exclude, item)) why = FilterReason::kRequestExclude;
     else if (site_mask && site_mask[item] != 0 && !(site_mask[item] & site_bit)) why = FilterReason::kSiteScope;
     else if (stock && stock[item] != -1 && stock[item] <= 0) why = FilterReason::kOutOfStock;  // -1: unknown
@@ -430,6 +435,7 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
                    const PipelineLimits& limits) {
   const fb::Snapshot& root = cx.snap.root();
   res.slot = cx.snap.find_slot(sr.id);
+  res.req = &sr;
   if (res.slot < 0) {
     std::string known;
     if (root.slots())
@@ -557,6 +563,16 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
   return Status::Ok();
 }
 
+// Units of `item` priced for this slot: the slot item's own quantity, else the request's.
+uint32_t item_quantity(const Context& cx, const SlotResult& res, uint32_t item) {
+  if (res.req && !res.req->quantities.empty()) {
+    std::string_view id = sv(cx.snap.items().ids()->Get(item));
+    for (size_t i = 0; i < res.req->items.size(); ++i)
+      if (res.req->quantities[i] && res.req->items[i] == id) return res.req->quantities[i];
+  }
+  return cx.b2b.quantity;
+}
+
 void write_item(Context& cx, JsonWriter& w, const SlotResult& res, size_t i, const std::vector<TermState>& terms) {
   const fb::Snapshot& root = cx.snap.root();
   const fb::Items& it = cx.snap.items();
@@ -572,7 +588,13 @@ void write_item(Context& cx, JsonWriter& w, const SlotResult& res, size_t i, con
   if (it.brand() && it.brand()->Get(item) >= 0) {
     w.key("brand"); w.string(sv(root.brands()->Get(it.brand()->Get(item))->id()));
   }
-  if (it.price()) { w.key("price"); w.number(it.price()->Get(item), 4); }
+  PriceQuote quote;
+  if (cx.b2b.pricing) {
+    quote = quote_price(cx.snap, cx.b2b, item, item_quantity(cx, res, item));
+    write_price_keys(cx.snap, cx.b2b, quote, w);
+  } else if (it.price()) {
+    w.key("price"); w.number(it.price()->Get(item), 4);
+  }
   if (res.pinned_by[i] >= 0) {
     w.key("pinned"); w.string(sv(root.rules()->Get(res.pinned_by[i])->id()));
   }
@@ -615,6 +637,7 @@ void write_item(Context& cx, JsonWriter& w, const SlotResult& res, size_t i, con
         w.end_object();
       }
     w.end_array();
+    if (cx.b2b.pricing) write_approval_explain(cx.snap, cx.b2b, quote, w);
     w.end_object();
   }
   w.end_object();
@@ -674,6 +697,9 @@ Status decide(const Snapshot& snap, const Request& req, const Profile* profile, 
   }
   cx.now = req.now > 0 ? req.now : root.built_at();
   if (Status st = cx.targeting.init(snap, req, arena); !st.ok()) return st;
+  auto in_segment = [](const void* t, int32_t g) { return static_cast<const Targeting*>(t)->in_segment(g); };
+  if (Status b2b = prepare_b2b(snap, req, cx.site, cx.now, arena, cx.b2b, in_segment, &cx.targeting); !b2b.ok())
+    return b2b;
   project_profile(cx);
   cx.request_exclude = resolve_ids(cx, req.exclude);
   cx.policies = prepare_policies(

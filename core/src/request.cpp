@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tailor/policy.h"
+#include "b2b_request.h"
 
 namespace tailor {
 namespace {
@@ -101,6 +102,7 @@ Result<Request> parse_request(std::string_view text, const RequestLimits& limits
     if (!it->is_boolean()) return bad("explain", "must be a boolean");
     r.explain = it->get<bool>();
   }
+  if (!(st = parse_b2b_request(doc, r)).ok()) return st;
   if (auto it = doc.find("user"); it != doc.end() && !it->is_null() && !it->is_object())
     return bad("user", "must be an object");
 
@@ -126,7 +128,7 @@ Result<Request> parse_request(std::string_view text, const RequestLimits& limits
         sr.size = static_cast<int32_t>(size);
       }
       if (auto it = s.find("items"); it != s.end() && !it->is_null())
-        if (!(st = read_string_list(*it, field + ".items", limits.max_ids, sr.items)).ok()) return st;
+        if (!(st = parse_slot_items(*it, field + ".items", limits.max_ids, sr)).ok()) return st;
     } else {
       return bad(field, "must be a slot id or an object {\"id\": ...}");
     }

@@ -3,6 +3,7 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include "tailor/policy.h"
+#include "tailor/b2b.h"
 #include "tailor/sha256.h"
 
 namespace tailor {
@@ -84,6 +85,7 @@ Result<Snapshot> Snapshot::open(std::span<const uint8_t> bytes, const SnapshotLi
   if (!st.ok()) return st;
   s.hash_ = sha256_hex(bytes);
   s.index_rules();
+  s.shared_price_lists_ = tailor::shared_price_lists(*s.root_);
   return s;
 }
 
@@ -225,7 +227,7 @@ Status Snapshot::validate(const SnapshotLimits& limits) {
           if (d->items()->Get(i - 1) > d->items()->Get(i)) return invalid("deny list not sorted");
     }
   if (Status st = validate_policies(*root_, n, ncat); !st.ok()) return st;
-  return Status::Ok();
+  return validate_b2b(*root_, n);
 }
 
 int32_t Snapshot::find_item(std::string_view id) const {

@@ -24,7 +24,7 @@ TEST_CASE("explain: term kind, rule action and filter reason names") {
   CHECK(std::string(rule_action_name(static_cast<fb::RuleAction>(9))) == "unknown");
 
   // Listed in the order the filters apply (docs/api.md).
-  const char* expected[] = {"unknown_item",  "policy", "deny_list",         "request_exclude", "site_scope",
+  const char* expected[] = {"unknown_item",  "policy", "deny_list", "entitlement", "request_exclude", "site_scope",
                             "out_of_stock", "already_purchased", "already_viewed"};
   static_assert(std::size(expected) == static_cast<size_t>(FilterReason::kCount));
   for (int i = 0; i < static_cast<int>(FilterReason::kCount); ++i)

@@ -14,6 +14,7 @@ enum class FilterReason : uint8_t {
   kUnknownItem,
   kPolicy,  // a compliance policy (per policy counts in the slot's `policies`)
   kDenyList,
+  kEntitlement,       // the account hierarchy's allow/deny lists (B2B)
   kRequestExclude,
   kSiteScope,
   kOutOfStock,

@@ -22,6 +22,7 @@ struct SlotRequest {
   std::string id;
   int32_t size = -1;               // -1: the slot's default size
   std::vector<std::string> items;  // candidate ids for `request`-sourced slots
+  std::vector<uint32_t> quantities;  // parallel to items when any item names a quantity (0: request's)
 };
 
 struct Request {
@@ -42,6 +43,13 @@ struct Request {
   std::string region;
   int32_t age = -1;
   std::vector<std::string> licences;
+  // B2B (docs/b2b.md): the buying account, the buyer's role, units per line and currency.
+  std::string account;              // empty: no account
+  std::string buyer_id, buyer_role;
+  bool has_buyer = false;
+  bool has_quantity = false;
+  uint32_t quantity = 1;            // 1..1e9
+  std::string currency;             // ISO 4217; empty: account / site / tenant currency
 };
 
 // Parses `json` into a Request. Errors name the offending field, e.g. "slots[1].size: ...".

@@ -52,6 +52,8 @@ class Snapshot {
   bool category_within(int32_t c, int32_t ancestor) const;
   // True when rule `rule`'s item matcher accepts `item`. Rule matchers depend only on the item, so
   // they are evaluated once per snapshot version into bitsets (one bit test per candidate).
+  // Price lists not scoped to an account (segment / site / tenant-wide), in snapshot order.
+  std::span<const int32_t> shared_price_lists() const { return shared_price_lists_; }
   bool rule_matches(uint32_t rule, uint32_t item) const {
     const uint64_t* bits = rule_bits_.data() + size_t(rule) * rule_words_;
     return (bits[item >> 6] >> (item & 63)) & 1;
@@ -68,6 +70,7 @@ class Snapshot {
   std::string hash_;
   std::vector<uint64_t> rule_bits_;  // rules x rule_words_ bitsets
   size_t rule_words_ = 0;
+  std::vector<int32_t> shared_price_lists_;
 };
 
 inline std::string_view sv(const flatbuffers::String* s) {
