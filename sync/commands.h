@@ -28,6 +28,10 @@ int cmd_experiment(int argc, char** argv);  // sync/cmd_experiment.cpp
 // The NDJSON loop of `tailor experiment` (stdin/stdout in the command); returns the exit code.
 int run_experiment(std::istream& in, std::ostream& out);
 int cmd_jsonlogic(int argc, char** argv);  // sync/cmd_jsonlogic.cpp
+int cmd_explain(int argc, char** argv);    // sync/cmd_explain.cpp
+// `tailor explain` on streams (decision JSON in, text out, messages to err); returns the exit code.
+int run_explain(std::istream& in, std::ostream& out, std::ostream& err);
+extern const char* const kExplainUsage;
 // The NDJSON loop of `tailor jsonlogic`; returns the exit code.
 int run_jsonlogic(std::istream& in, std::ostream& out, uint64_t max_steps);
 

@@ -20,6 +20,7 @@ const char* kUsage =
     "  verify     check a snapshot's signatures (K of N trusted keys)\n"
     "  experiment GrowthBook-compatible experiment hashing and bucketing (NDJSON)\n"
     "  jsonlogic  evaluate JsonLogic rules as snapshots do (NDJSON)\n"
+    "  explain    render a decision JSON as readable tables\n"
     "  help [command]\n"
     "\n"
     "`tailor <command> --help` shows a command's options. docs/cli.md has the details.\n"
@@ -33,7 +34,7 @@ struct Command {
 const Command kCommands[] = {
     {"build", cmd_build}, {"profiles", cmd_profiles}, {"inspect", cmd_inspect}, {"decide", cmd_decide},
     {"keygen", cmd_keygen}, {"sign", cmd_sign}, {"verify", cmd_verify}, {"experiment", cmd_experiment},
-    {"jsonlogic", cmd_jsonlogic}};
+    {"jsonlogic", cmd_jsonlogic}, {"explain", cmd_explain}};
 
 const Command* find(std::string_view name) {
   for (const Command& c : kCommands)
