@@ -196,7 +196,7 @@ void parse_slots(ConfigReader& r, const json& root, Config& c) {
     std::string p = at("slots", i);
     const json& s = (*v)[i];
     if (!r.object(s, p, {"id", "strategy", "source", "size", "max_size", "in_stock_only", "exclude_purchased",
-                         "exclude_viewed"}))
+                         "exclude_viewed", "condition"}))
       continue;
     SlotConfig sc;
     auto id = r.id(s, "id", p);
@@ -225,6 +225,7 @@ void parse_slots(ConfigReader& r, const json& root, Config& c) {
     sc.in_stock_only = r.boolean(s, "in_stock_only", p).value_or(true);
     sc.exclude_purchased = r.boolean(s, "exclude_purchased", p).value_or(true);
     sc.exclude_viewed = r.boolean(s, "exclude_viewed", p).value_or(false);
+    parse_condition(r, s, p, sc.condition, sc.condition_segments);
     if (!id || !strategy) continue;
     sc.id = *id;
     sc.strategy = IdRef{*strategy, at(p, "strategy")};
@@ -270,7 +271,7 @@ void parse_rules(ConfigReader& r, const json& root, Config& c) {
   for (size_t i = 0; i < v->size(); ++i) {
     std::string p = at("rules", i);
     const json& j = (*v)[i];
-    if (!r.object(j, p, {"id", "action", "amount", "position", "slots", "sites", "match", "schedule"})) continue;
+    if (!r.object(j, p, {"id", "action", "amount", "position", "slots", "sites", "match", "schedule", "condition"})) continue;
     RuleConfig rc;
     auto id = r.id(j, "id", p);
     if (id) r.unique(seen, *id, at(p, "id"));
@@ -295,6 +296,7 @@ void parse_rules(ConfigReader& r, const json& root, Config& c) {
     rc.sites = r.ids(j, "sites", p);
     if (const json* m = r.member(j, "match", p, true)) parse_match(r, *m, at(p, "match"), rc.match);
     if (const json* s = r.member(j, "schedule", p, false)) parse_schedule(r, *s, at(p, "schedule"), rc.starts_at, rc.ends_at);
+    parse_condition(r, j, p, rc.condition, rc.condition_segments);
     if (!id || a < 0) continue;
     rc.id = *id;
     c.rules.push_back(std::move(rc));
@@ -352,6 +354,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   parse_segments(r, root, c);
   parse_policies(r, root, c);
   parse_b2b_config(r, root, c);
+  check_condition_refs(r, c);
   return errors.messages().size() == before && !errors.full();
 }
 

@@ -69,6 +69,8 @@ struct SlotConfig {
   bool in_stock_only = true;
   bool exclude_purchased = true;
   bool exclude_viewed = false;
+  std::vector<uint8_t> condition;        // compiled JsonLogic (docs/targeting.md); empty: none
+  std::vector<IdRef> condition_segments; // segment ids the condition names
 };
 
 struct NumberMatch {
@@ -92,6 +94,8 @@ struct RuleConfig {
   std::vector<IdRef> slots, sites;
   MatchConfig match;
   int64_t starts_at = 0, ends_at = 0;
+  std::vector<uint8_t> condition;        // compiled JsonLogic (docs/targeting.md); empty: none
+  std::vector<IdRef> condition_segments; // segment ids the condition names
 };
 
 // A visitor segment (docs/targeting.md): membership from the request's `segments` list or a
@@ -99,6 +103,7 @@ struct RuleConfig {
 struct SegmentConfig {
   std::string id, name;
   std::vector<uint8_t> condition;
+  std::vector<IdRef> condition_segments;  // segment ids the condition names (checked for order)
   std::string where;
 };
 

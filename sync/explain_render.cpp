@@ -110,6 +110,10 @@ void render_slot(std::string& out, const oj& slot) {
   const oj& items = slot.contains("items") && slot["items"].is_array() ? slot["items"] : oj::array();
   out += "\nSlot " + text(slot.value("id", oj("?")));
   if (slot.contains("strategy")) out += " (strategy " + text(slot["strategy"]) + ")";
+  if (slot.contains("skipped")) {  // the slot's targeting condition was false: nothing else to show
+    out += ": skipped (" + text(slot["skipped"]) + " false for this request)\n";
+    return;
+  }
   out += ": " + std::to_string(items.size()) + " item" + (items.size() == 1 ? "" : "s");
   if (slot.contains("candidates")) out += " of " + text(slot["candidates"]) + " candidates";
   out += "\n";
@@ -248,8 +252,15 @@ std::string render_decision(const oj& d) {
       }
     else field(out, "experiments", compact(e));
   }
+  if (d.contains("condition_errors") && d["condition_errors"].is_array())
+    for (const oj& e : d["condition_errors"]) {  // conditions that could not be evaluated (counted as false)
+      if (!e.is_object()) { field(out, "condition error", text(e)); continue; }
+      field(out, "condition error", text(e.value("of", oj("?"))) + " " + text(e.value("id", oj("?"))) +
+                                        " treated as false: " + text(e.value("error", oj(""))));
+    }
   for (auto it = d.begin(); it != d.end(); ++it)
-    if (!one_of(it.key(), {"tenant", "snapshot", "now", "site", "personalized", "segments", "experiments", "slots"}))
+    if (!one_of(it.key(), {"tenant", "snapshot", "now", "site", "personalized", "segments", "experiments", "slots",
+                           "condition_errors"}))
       field(out, it.key(), compact(it.value()));
   if (d.contains("slots") && d["slots"].is_array())
     for (const oj& slot : d["slots"])

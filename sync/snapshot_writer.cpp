@@ -150,6 +150,7 @@ Offset<fb::Strategy> write_strategy(FlatBufferBuilder& fbb, const ResolvedStrate
 Offset<fb::Slot> write_slot(FlatBufferBuilder& fbb, const ResolvedSlot& s) {
   const SlotConfig& c = *s.config;
   auto id = fbb.CreateString(c.id);
+  auto condition = c.condition.empty() ? 0 : fbb.CreateVector(c.condition);
   fb::SlotBuilder b(fbb);
   b.add_id(id);
   b.add_source(c.source);
@@ -160,6 +161,7 @@ Offset<fb::Slot> write_slot(FlatBufferBuilder& fbb, const ResolvedSlot& s) {
   b.add_in_stock_only(c.in_stock_only);
   b.add_exclude_purchased(c.exclude_purchased);
   b.add_exclude_viewed(c.exclude_viewed);
+  b.add_condition(condition);
   return b.Finish();
 }
 
@@ -185,6 +187,7 @@ Offset<fb::Rule> write_rule(FlatBufferBuilder& fbb, const ResolvedRule& r) {
     mb.add_number_max(m.number_max);
   }
   auto match = mb.Finish();
+  auto condition = c.condition.empty() ? 0 : fbb.CreateVector(c.condition);
   fb::RuleBuilder b(fbb);
   b.add_id(id);
   b.add_action(c.action);
@@ -195,6 +198,7 @@ Offset<fb::Rule> write_rule(FlatBufferBuilder& fbb, const ResolvedRule& r) {
   b.add_match(match);
   b.add_starts_at(c.starts_at);
   b.add_ends_at(c.ends_at);
+  b.add_condition(condition);
   return b.Finish();
 }
 

@@ -2,26 +2,101 @@
 
 #include <map>
 
-namespace tailor::sync {
+#include "jsonlogic.h"
 
-void parse_segments(ConfigReader& r, const nlohmann::json& root, Config& c) {
-  const nlohmann::json* v = r.member(root, "segments", "", false);
+namespace tailor::sync {
+namespace {
+
+using nlohmann::json;
+
+// {"var": "segments"} or {"var": ["segments", default?]}.
+bool is_segments_var(const json& v) {
+  if (!v.is_object() || v.size() != 1) return false;
+  auto it = v.find("var");
+  if (it == v.end()) return false;
+  const json& a = it->is_array() && !it->empty() ? (*it)[0] : *it;
+  return a.is_string() && a.get_ref<const std::string&>() == "segments";
+}
+
+}  // namespace
+
+void condition_segment_refs(const json& rule, const std::string& path, std::vector<IdRef>& out) {
+  if (rule.is_array()) {
+    for (size_t i = 0; i < rule.size(); ++i) condition_segment_refs(rule[i], at(path, i), out);
+    return;
+  }
+  if (!rule.is_object()) return;
+  for (auto it = rule.begin(); it != rule.end(); ++it) {
+    const json& args = it.value();
+    if (it.key() == "in" && args.is_array() && args.size() == 2 && args[0].is_string() && is_segments_var(args[1]))
+      out.push_back(IdRef{args[0].get<std::string>(), at(at(path, "in"), size_t{0})});
+    condition_segment_refs(args, at(path, it.key()), out);
+  }
+}
+
+void parse_condition(ConfigReader& r, const json& obj, const std::string& path, std::vector<uint8_t>& program,
+                     std::vector<IdRef>& segment_refs) {
+  program.clear();
+  const json* v = r.member(obj, "condition", path, false);
+  if (!v) return;
+  const std::string p = at(path, "condition");
+  std::string where, why;
+  if (!compile_jsonlogic(*v, program, where, why)) {
+    r.error(where.empty() ? p : p + "." + where, why);
+    program.clear();
+    return;
+  }
+  condition_segment_refs(*v, p, segment_refs);
+}
+
+void parse_segments(ConfigReader& r, const json& root, Config& c) {
+  const json* v = r.member(root, "segments", "", false);
   if (!v) return;
   if (!v->is_array()) return r.error("segments", std::string("expected an array, got ") + v->type_name());
   std::map<std::string, std::string> seen;
   for (size_t i = 0; i < v->size(); ++i) {
     std::string p = at("segments", i);
-    const nlohmann::json& s = (*v)[i];
-    if (!r.object(s, p, {"id", "name"})) continue;
+    const json& s = (*v)[i];
+    if (!r.object(s, p, {"id", "name", "condition"})) continue;
     SegmentConfig sc;
     auto id = r.id(s, "id", p);
     if (id) r.unique(seen, *id, at(p, "id"));
     sc.name = r.text(s, "name", p).value_or("");
+    parse_condition(r, s, p, sc.condition, sc.condition_segments);
     if (!id) continue;
     sc.id = *id;
     sc.where = p;
     c.segments.push_back(std::move(sc));
   }
+}
+
+void check_condition_refs(ConfigReader& r, const Config& c) {
+  std::map<std::string, size_t> index;  // segment id -> position
+  for (size_t i = 0; i < c.segments.size(); ++i) index.emplace(c.segments[i].id, i);
+  auto known = [&](const IdRef& ref) {
+    auto it = index.find(ref.id);
+    if (it == index.end()) {
+      r.error(ref.where, "unknown segment " + quote_value(ref.id) + (c.segments.empty() ? " (no segments are defined)" : ""));
+      return index.end();
+    }
+    return it;
+  };
+  for (const RuleConfig& rule : c.rules)
+    for (const IdRef& ref : rule.condition_segments) known(ref);
+  for (const SlotConfig& slot : c.slots)
+    for (const IdRef& ref : slot.condition_segments) known(ref);
+  for (size_t i = 0; i < c.segments.size(); ++i)
+    for (const IdRef& ref : c.segments[i].condition_segments) {
+      auto it = known(ref);
+      if (it == index.end()) continue;
+      const SegmentConfig& target = c.segments[it->second];
+      if (it->second == i)
+        r.error(ref.where, "a segment condition cannot read the segment's own membership");
+      else if (it->second > i && !target.condition.empty())
+        r.error(ref.where, "segment " + quote_value(ref.id) + " is decided by its condition after this one (" +
+                               target.where + "): a segment condition sees only listed segments and conditional "
+                               "segments defined before it");
+    }
 }
 
 }  // namespace tailor::sync

@@ -279,13 +279,14 @@ void accumulate(const TermState& ts, std::span<const uint32_t> cand, std::span<f
 
 // ---- rules ----
 
-bool rule_in_scope(const Context& cx, const fb::Rule& r, int32_t slot) {
+// Slot, site, schedule, then the rule's condition (evaluated once per request, cached).
+bool rule_in_scope(Context& cx, const fb::Rule& r, uint32_t rule_index, int32_t slot) {
   if (r.slots() && r.slots()->size() && !contains(r.slots(), static_cast<uint32_t>(slot))) return false;
   if (r.sites() && r.sites()->size() && (cx.site < 0 || !contains(r.sites(), static_cast<uint32_t>(cx.site))))
     return false;
   if (r.starts_at() && cx.now < r.starts_at()) return false;
   if (r.ends_at() && cx.now >= r.ends_at()) return false;
-  return true;
+  return cx.targeting.condition_true(ConditionOf::kRule, static_cast<int32_t>(rule_index), r.condition());
 }
 
 // ---- hard filters ----
@@ -324,6 +325,7 @@ struct SlotResult {
   std::span<int32_t> pinned_by;        // parallel to ranked: rule index or -1
   std::span<uint32_t> policy_removed;     // per policy: candidates it filtered
   std::span<uint32_t> policy_no_profile;  // per policy: survivors scored without profile terms
+  bool skipped = false;                   // the slot's condition is false: no items
 };
 
 Status gather_candidates(Context& cx, const fb::Slot& slot, const SlotRequest& sr, SlotResult& res,
@@ -389,7 +391,7 @@ void apply_filters(Context& cx, const fb::Slot& slot, int32_t slot_index, SlotRe
   auto excl = cx.arena.alloc<int32_t>(nrules);
   size_t nexcl = 0;
   for (uint32_t r = 0; r < nrules; ++r)
-    if (rules->Get(r)->action() == fb::RuleAction::Exclude && rule_in_scope(cx, *rules->Get(r), slot_index))
+    if (rules->Get(r)->action() == fb::RuleAction::Exclude && rule_in_scope(cx, *rules->Get(r), r, slot_index))
       excl[nexcl++] = static_cast<int32_t>(r);
 
   const auto deny = deny_ranges(cx);
@@ -447,6 +449,10 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
   if (size > slot.max_size())
     return Status(Code::kLimitExceeded, "slot '" + sr.id + "': size " + std::to_string(size) +
                                             " is over the slot's max_size " + std::to_string(slot.max_size()));
+  if (!cx.targeting.condition_true(ConditionOf::kSlot, res.slot, slot.condition())) {
+    res.skipped = true;  // the decision says why the slot is empty
+    return Status::Ok();
+  }
 
   std::span<uint32_t> cand;
   Status st = gather_candidates(cx, slot, sr, res, cand, limits);
@@ -487,7 +493,7 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
   for (uint32_t r = 0; r < nrules; ++r) {
     const fb::Rule& rule = *rules->Get(r);
     if (rule.action() != fb::RuleAction::Boost && rule.action() != fb::RuleAction::Bury) continue;
-    if (!rule_in_scope(cx, rule, res.slot)) continue;
+    if (!rule_in_scope(cx, rule, r, res.slot)) continue;
     const float delta = rule.action() == fb::RuleAction::Boost ? rule.amount() : -rule.amount();
     for (size_t c = 0; c < cand.size(); ++c)
       if (cx.snap.rule_matches(r, cand[c])) score[c] += delta;
@@ -500,7 +506,7 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
   size_t npins = 0;
   for (uint32_t r = 0; r < nrules; ++r) {
     const fb::Rule& rule = *rules->Get(r);
-    if (rule.action() != fb::RuleAction::Pin || !rule_in_scope(cx, rule, res.slot)) continue;
+    if (rule.action() != fb::RuleAction::Pin || !rule_in_scope(cx, rule, r, res.slot)) continue;
     int64_t best = -1;
     for (size_t c = 0; c < cand.size(); ++c)
       if (!pinned[c] && cx.snap.rule_matches(r, cand[c]) &&
@@ -624,7 +630,7 @@ void write_item(Context& cx, JsonWriter& w, const SlotResult& res, size_t i, con
         const fb::Rule& rule = *rules->Get(r);
         bool fired = static_cast<int32_t>(r) == res.pinned_by[i] ||
                      ((rule.action() == fb::RuleAction::Boost || rule.action() == fb::RuleAction::Bury) &&
-                      rule_in_scope(cx, rule, res.slot) && cx.snap.rule_matches(r, item));
+                      rule_in_scope(cx, rule, r, res.slot) && cx.snap.rule_matches(r, item));
         if (!fired) continue;
         w.begin_object();
         w.key("id"); w.string(sv(rule.id()));
@@ -649,6 +655,7 @@ void write_slot(Context& cx, JsonWriter& w, const SlotResult& res, const std::ve
   w.begin_object();
   w.key("id"); w.string(sv(slot.id()));
   w.key("strategy"); w.string(sv(root.strategies()->Get(slot.strategy())->id()));
+  if (res.skipped) { w.key("skipped"); w.string("condition"); }
   w.key("items");
   w.begin_array();
   for (size_t i = 0; i < res.ranked.size(); ++i) write_item(cx, w, res, i, terms);
@@ -696,7 +703,7 @@ Status decide(const Snapshot& snap, const Request& req, const Profile* profile, 
     if (cx.site < 0) return Status(Code::kInvalidArgument, "request.site: unknown site '" + req.site + "'");
   }
   cx.now = req.now > 0 ? req.now : root.built_at();
-  if (Status st = cx.targeting.init(snap, req, arena); !st.ok()) return st;
+  if (Status st = cx.targeting.init(snap, req, cx.profile, cx.now, arena); !st.ok()) return st;
   auto in_segment = [](const void* t, int32_t g) { return static_cast<const Targeting*>(t)->in_segment(g); };
   if (Status b2b = prepare_b2b(snap, req, cx.site, cx.now, arena, cx.b2b, in_segment, &cx.targeting); !b2b.ok())
     return b2b;
@@ -737,6 +744,7 @@ Status decide(const Snapshot& snap, const Request& req, const Profile* profile, 
   w.begin_array();
   for (size_t s = 0; s < results.size(); ++s) write_slot(cx, w, results[s], terms[s]);
   w.end_array();
+  cx.targeting.write_errors(w);  // conditions that could not be evaluated (treated as false)
   w.end_object();
   return Status::Ok();
 }

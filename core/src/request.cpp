@@ -70,6 +70,37 @@ Status read_compliance(const json& doc, const RequestLimits& limits, Request& r)
   return Status::Ok();
 }
 
+// `context`: custom facts the host provides for targeting conditions (docs/targeting.md): an
+// object of scalars and arrays of scalars, bounded so a condition's data stays small.
+Status read_context(const json& v, const RequestLimits& limits) {
+  if (!v.is_object()) return bad("context", "must be an object of custom attributes");
+  if (v.size() > limits.max_context_keys)
+    return Status(Code::kLimitExceeded, "request.context: " + std::to_string(v.size()) + " keys, over the limit of " +
+                                            std::to_string(limits.max_context_keys));
+  auto scalar_ok = [&](const json& x, const std::string& field) -> Status {
+    if (x.is_array() || x.is_object()) return bad(field, "must be a string, number, boolean or null");
+    if (x.is_string() && x.get_ref<const std::string&>().size() > limits.max_context_string)
+      return bad(field, "longer than " + std::to_string(limits.max_context_string) + " bytes");
+    return Status::Ok();
+  };
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    if (it.key().empty() || it.key().size() > 64) return bad("context", "keys must be 1 to 64 bytes");
+    const std::string field = "context." + it.key();
+    if (it->is_array()) {
+      if (it->size() > limits.max_context_array)
+        return Status(Code::kLimitExceeded, "request." + field + ": " + std::to_string(it->size()) +
+                                                " entries, over the limit of " + std::to_string(limits.max_context_array));
+      for (size_t i = 0; i < it->size(); ++i)
+        if (Status st = scalar_ok((*it)[i], field + "[" + std::to_string(i) + "]"); !st.ok()) return st;
+    } else if (it->is_object()) {
+      return bad(field, "must be a string, number, boolean, null or an array of those");
+    } else if (Status st = scalar_ok(*it, field); !st.ok()) {
+      return st;
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Request> parse_request(std::string_view text, const RequestLimits& limits) {
@@ -107,6 +138,8 @@ Result<Request> parse_request(std::string_view text, const RequestLimits& limits
     return bad("user", "must be an object");
 
   if (!(st = read_compliance(doc, limits, r)).ok()) return st;
+  if (auto it = doc.find("context"); it != doc.end() && !it->is_null())
+    if (!(st = read_context(*it, limits)).ok()) return st;
 
   auto slots = doc.find("slots");
   if (slots == doc.end() || !slots->is_array() || slots->empty())

@@ -4,6 +4,7 @@
 
 #include "tailor/policy.h"
 #include "tailor/b2b.h"
+#include "tailor/expr.h"
 #include "tailor/sha256.h"
 
 namespace tailor {
@@ -49,6 +50,20 @@ bool contains(const V* v, uint32_t x) {
   for (auto e : *v)
     if (static_cast<uint32_t>(e) == x) return true;
   return false;
+}
+
+// Every stored JsonLogic condition of table `v` (`what`: "rule") must be a well-formed program
+// (header, version byte, lengths, opcodes, argument counts, nesting): the edge evaluates them.
+template <class V>
+Status conditions_ok(const V* v, const char* what) {
+  if (!v) return Status::Ok();
+  for (auto* x : *v) {
+    const auto* c = x->condition();
+    if (!c || c->size() == 0) continue;
+    Status st = expr::validate(std::span<const uint8_t>(c->data(), c->size()));
+    if (!st.ok()) return invalid(std::string(what) + " '" + std::string(sv(x->id())) + "' " + st.message());
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -227,6 +242,10 @@ Status Snapshot::validate(const SnapshotLimits& limits) {
           if (d->items()->Get(i - 1) > d->items()->Get(i)) return invalid("deny list not sorted");
     }
   if (Status st = validate_policies(*root_, n, ncat); !st.ok()) return st;
+  for (Status st : {conditions_ok(root_->segments(), "segment"), conditions_ok(root_->rules(), "rule"),
+                    conditions_ok(root_->slots(), "slot"),
+                    conditions_ok(root_->experiments(), "experiment"), conditions_ok(root_->policies(), "policy")})
+    if (!st.ok()) return st;
   return validate_b2b(*root_, n);
 }
 

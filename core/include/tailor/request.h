@@ -16,6 +16,9 @@ struct RequestLimits {
   size_t max_bytes = 64 * 1024;
   size_t max_slots = 16;
   size_t max_ids = 1000;  // per list (slot items, exclude, consent, segments)
+  size_t max_context_keys = 64;      // request.context: custom attributes for conditions
+  size_t max_context_array = 100;    // entries of one context array
+  size_t max_context_string = 1024;  // bytes of one context string
 };
 
 struct SlotRequest {
