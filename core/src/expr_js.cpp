@@ -1,6 +1,6 @@
 #include "expr_js.h"
 
-#include <charconv>
+#include <cstring>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -10,25 +10,157 @@
 
 namespace tailor::expr {
 
+namespace {
+
+// Unsigned big integer, little-endian 32-bit limbs: just what shortest_digits needs. Values stay
+// below 2^1100 or so (a double's 2^1074 scaled by 10^17 at most), 40 limbs.
+class Big {
+ public:
+  explicit Big(uint64_t v = 0) { set(v); }
+  void set(uint64_t v) {
+    n_ = 0;
+    while (v) { w_[n_++] = static_cast<uint32_t>(v); v >>= 32; }
+  }
+  void mul(uint32_t m) {
+    uint64_t carry = 0;
+    for (int i = 0; i < n_; ++i) {
+      uint64_t t = uint64_t(w_[i]) * m + carry;
+      w_[i] = static_cast<uint32_t>(t);
+      carry = t >> 32;
+    }
+    if (carry) w_[n_++] = static_cast<uint32_t>(carry);
+  }
+  void shl(int bits) {  // *= 2^bits
+    const int words = bits / 32, b = bits % 32;
+    if (n_ == 0) return;
+    for (int i = n_ - 1; i >= 0; --i) w_[i + words] = w_[i];
+    for (int i = 0; i < words; ++i) w_[i] = 0;
+    n_ += words;
+    if (b) {
+      uint32_t carry = 0;
+      for (int i = words; i < n_; ++i) {
+        uint32_t next = w_[i] >> (32 - b);
+        w_[i] = (w_[i] << b) | carry;
+        carry = next;
+      }
+      if (carry) w_[n_++] = carry;
+    }
+  }
+  void add(const Big& o) {
+    uint64_t carry = 0;
+    const int n = n_ > o.n_ ? n_ : o.n_;
+    for (int i = 0; i < n; ++i) {
+      uint64_t t = uint64_t(i < n_ ? w_[i] : 0) + (i < o.n_ ? o.w_[i] : 0) + carry;
+      w_[i] = static_cast<uint32_t>(t);
+      carry = t >> 32;
+    }
+    n_ = n;
+    if (carry) w_[n_++] = static_cast<uint32_t>(carry);
+  }
+  void sub(const Big& o) {  // requires *this >= o
+    int64_t borrow = 0;
+    for (int i = 0; i < n_; ++i) {
+      int64_t t = int64_t(w_[i]) - (i < o.n_ ? o.w_[i] : 0) - borrow;
+      borrow = t < 0;
+      w_[i] = static_cast<uint32_t>(t + (borrow << 32));
+    }
+    while (n_ && !w_[n_ - 1]) --n_;
+  }
+  static int cmp(const Big& a, const Big& b) {
+    if (a.n_ != b.n_) return a.n_ < b.n_ ? -1 : 1;
+    for (int i = a.n_ - 1; i >= 0; --i)
+      if (a.w_[i] != b.w_[i]) return a.w_[i] < b.w_[i] ? -1 : 1;
+    return 0;
+  }
+  static int cmp_sum(const Big& a, const Big& b, const Big& c) {  // a + b vs c
+    Big t = a;
+    t.add(b);
+    return cmp(t, c);
+  }
+
+ private:
+  uint32_t w_[48] = {};
+  int n_ = 0;
+};
+
+// The shortest decimal digits that read back as `v` (finite, > 0), closest to v among those,
+// ties to the even digit (ECMAScript Number::toString; Burger & Dybvig's free-format algorithm on
+// exact integers). Returns the digits and sets `point`: v ~= 0.d1d2... x 10^point. Written here so
+// the module does not link a float-to-chars library and its tables (~110 KB of wasm data).
+std::string shortest_digits(double v, int& point) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  const int be = static_cast<int>((bits >> 52) & 0x7FF);
+  uint64_t f = bits & ((uint64_t(1) << 52) - 1);
+  int e;
+  if (be == 0) e = -1074;
+  else { f |= uint64_t(1) << 52; e = be - 1075; }
+  const bool even = (f & 1) == 0;
+  const bool lower_closer = be > 1 && f == (uint64_t(1) << 52);  // the gap below is half the one above
+  // v = r / s, the rounding interval is (v - mm/s, v + mp/s).
+  Big r(f), s(1), mp(1), mm(1);
+  if (e >= 0) {
+    r.shl(e + 1 + (lower_closer ? 1 : 0));
+    s.set(lower_closer ? 4 : 2);
+    mp.shl(e + (lower_closer ? 1 : 0));
+    mm.shl(e);
+  } else {
+    r.shl(lower_closer ? 2 : 1);
+    s.shl(-e + (lower_closer ? 2 : 1));
+    mp.set(lower_closer ? 2 : 1);
+  }
+  // Scale so that s/10 < r + mp <= s (or < s when the boundary is excluded): k decimal places.
+  int k = static_cast<int>((static_cast<int64_t>(e + 52) * 30103) / 100000);  // ~log10(v)
+  if (k >= 0) for (int i = 0; i < k; ++i) s.mul(10);
+  else for (int i = 0; i < -k; ++i) { r.mul(10); mp.mul(10); mm.mul(10); }
+  auto high = [&] { const int c = Big::cmp_sum(r, mp, s); return even ? c >= 0 : c > 0; };
+  while (high()) { s.mul(10); ++k; }
+  for (;;) {
+    Big r10 = r, mp10 = mp;
+    r10.mul(10);
+    mp10.mul(10);
+    const int c = Big::cmp_sum(r10, mp10, s);
+    if (even ? c >= 0 : c > 0) break;
+    r = r10; mp = mp10; mm.mul(10); --k;
+  }
+  point = k;
+  std::string digits;
+  for (;;) {
+    r.mul(10); mp.mul(10); mm.mul(10);
+    int d = 0;
+    while (Big::cmp(r, s) >= 0) { r.sub(s); ++d; }
+    const int lo = Big::cmp(r, mm);
+    const bool tc1 = even ? lo <= 0 : lo < 0;
+    const bool tc2 = high();
+    if (!tc1 && !tc2) { digits += static_cast<char>('0' + d); continue; }
+    if (tc1 && tc2) {  // both ends reachable: the closer one, ties to even
+      Big r2 = r;
+      r2.add(r);
+      const int half = Big::cmp(r2, s);
+      if (half > 0 || (half == 0 && (d & 1))) ++d;
+    } else if (tc2) {
+      ++d;
+    }
+    digits += static_cast<char>('0' + d);
+    return digits;
+  }
+}
+
+}  // namespace
+
 std::string number_to_string(double v) {
   if (v != v) return "NaN";
   if (v == std::numeric_limits<double>::infinity()) return "Infinity";
   if (v == -std::numeric_limits<double>::infinity()) return "-Infinity";
   if (v == 0) return "0";  // also -0
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<size_t>(r.ptr - buf));  // "-1.2345e+02"
   std::string out;
-  if (sci.front() == '-') {
+  if (v < 0) {
     out += '-';
-    sci.remove_prefix(1);
+    v = -v;
   }
-  size_t e = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, e))
-    if (c != '.') digits += c;
-  int exp10 = std::atoi(std::string(sci.substr(e + 1)).c_str());
-  const int k = static_cast<int>(digits.size()), n = exp10 + 1;
+  int n;
+  const std::string digits = shortest_digits(v, n);
+  const int k = static_cast<int>(digits.size());
   if (k <= n && n <= 21) {
     out += digits;
     out.append(static_cast<size_t>(n - k), '0');

@@ -90,6 +90,9 @@ export interface DecisionRequest {
   consent?: string[];
   exclude?: string[];
   explain?: boolean;
+  segments?: string[];
+  /** Custom facts for targeting conditions (docs/targeting.md): ≤ 64 keys of scalars or arrays of scalars. */
+  context?: Record<string, string | number | boolean | null | Array<string | number | boolean | null>>;
   [field: string]: unknown;
 }
 
@@ -115,7 +118,12 @@ export interface DecisionSlot {
   candidates: number;
   filtered: Record<string, number>;
   terms_off: string[];
+  /** Present when the slot's targeting condition is false: no items. */
+  skipped?: 'condition';
 }
+
+/** A targeting condition that could not be evaluated and counted as false. */
+export interface ConditionError { of: 'segment' | 'rule' | 'slot' | 'experiment' | 'policy'; id: string; error: string }
 
 /** docs/api.md "Decision". */
 export interface Decision {
@@ -124,7 +132,10 @@ export interface Decision {
   site?: string;
   now: number;
   personalized: boolean;
+  /** Present when the snapshot defines segments: the ones the request is in. */
+  segments?: string[];
   slots: DecisionSlot[];
+  condition_errors?: ConditionError[];
 }
 
 export interface DecideOptions {

@@ -375,3 +375,20 @@ TEST_CASE("b2b snapshot open rejects a cyclic or out-of-range account hierarchy"
   auto unsorted = build(-1, -1, false);
   CHECK(Snapshot::open(unsorted.span()).status().message().find("accounts not sorted") != std::string::npos);
 }
+
+TEST_CASE("b2b accounts in targeting conditions: account.id and account.ancestors") {
+  json c = b2b_config();
+  c["segments"] = json::parse(R"([{"id":"gold","condition":{"or":[{"in":["co",{"var":"account.ancestors"}]},
+                                                                  {"==":[{"var":"context.tier"},"gold"]}]}},
+                                  {"id":"other-acct","condition":{"==":[{"var":"account.id"},"other"]}}])");
+  B2BEngine e(c);
+  CHECK(e.decide({{"account", "cc"}})["segments"] == json::array({"gold"}));   // cc -> div -> co
+  CHECK(e.decide({{"account", "co"}})["segments"] == json::array());           // not its own ancestor
+  CHECK(e.decide({{"account", "other"}})["segments"] == json::array({"other-acct"}));
+  // A segment decided by a condition scopes price lists like a listed one: hat from the gold list
+  // (segment level, before the site's own list).
+  json d = e.decide(json::parse(R"({"site":"us","context":{"tier":"gold"}})"));
+  CHECK(d["segments"] == json::array({"gold"}));
+  CHECK(item_of(d, "hat")["price_source"]["list"] == "gold");
+  CHECK(item_of(e.decide(json::parse(R"({"site":"us"})")), "hat")["price_source"]["list"] == "us");
+}

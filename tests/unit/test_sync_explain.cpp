@@ -60,6 +60,16 @@ TEST_CASE("explain: terms, rules, price source and tier, approval, policies, exp
 
 TEST_CASE("explain: odd shapes render without failing") { check_golden("odd-shapes"); }
 
+TEST_CASE("explain: a slot skipped by its condition and a condition error") {
+  check_golden("targeting-conditions");  // tests/conformance/targeting/vectors/condition-error
+  std::istringstream in(slurp(kGolden / "targeting-conditions.decision.json"));
+  std::ostringstream out, err;
+  REQUIRE(run_explain(in, out, err) == kExitOk);
+  const std::string s = out.str();
+  CHECK(s.find("Slot broken (strategy popular): skipped (condition false for this request)") != std::string::npos);
+  CHECK(s.find("condition error slot broken treated as false: missing_some") != std::string::npos);
+}
+
 TEST_CASE("explain: inputs that are not decisions") {
   auto run = [](const std::string& text, std::string& err_text) {
     std::istringstream in(text);

@@ -2,6 +2,10 @@
 // against the condition data (segments, rules, slots; docs/targeting.md).
 #include <doctest/doctest.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 #include "tailor/arena.h"
@@ -10,6 +14,7 @@
 #include "tailor/snapshot.h"
 #include "tailor/targeting.h"
 #include "jsonlogic.h"
+#include "tailor/expr.h"
 #include "test_sync_helpers.h"
 
 using namespace tailor;
@@ -272,4 +277,68 @@ TEST_CASE("targeting conditions: request.context is a bounded object of scalars"
   tight = {};
   tight.max_context_string = 3;
   CHECK(parse_request(R"({"slots":["a"],"context":{"a":"long"}})", tight).status().code() == Code::kInvalidArgument);
+}
+
+namespace {
+
+// The previous implementation of expr::number_to_string on std::to_chars (shortest round trip),
+// kept here as the reference: the core has its own digit generator so tailor.wasm does not link
+// the float-to-chars tables.
+std::string reference_number_to_string(double v) {
+  if (v != v) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  if (v == 0) return "0";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<size_t>(r.ptr - buf));
+  std::string out;
+  if (sci.front() == '-') { out += '-'; sci.remove_prefix(1); }
+  size_t e = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e))
+    if (c != '.') digits += c;
+  int exp10 = std::atoi(std::string(sci.substr(e + 1)).c_str());
+  const int k = static_cast<int>(digits.size()), n = exp10 + 1;
+  if (k <= n && n <= 21) { out += digits; out.append(static_cast<size_t>(n - k), '0'); }
+  else if (0 < n && n <= 21) { out += digits.substr(0, n); out += '.'; out += digits.substr(n); }
+  else if (-6 < n && n <= 0) { out += "0."; out.append(static_cast<size_t>(-n), '0'); out += digits; }
+  else {
+    out += digits[0];
+    if (k > 1) { out += '.'; out += digits.substr(1); }
+    out += 'e';
+    out += (n - 1) < 0 ? '-' : '+';
+    out += std::to_string(std::abs(n - 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("targeting conditions: numbers print as JavaScript prints them, without to_chars") {
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  auto next = [&] {  // splitmix64: deterministic
+    uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  std::vector<double> values = {1, 0.1, 0.2 + 0.1, 1e21, 1e-7, 123456789012345680000.0, 5e-324, 2.2250738585072014e-308,
+                                2.225073858507201e-308, 1.7976931348623157e308, 9007199254740993.0, 0.5, 100, 1e23,
+                                4.35, 0.3, 2.5e-5, 1234.5678, 1e-6, 123e-20};
+  for (int p = -330; p <= 310; ++p) values.push_back(std::pow(10.0, p));
+  for (int p = -1074; p <= 1023; ++p) values.push_back(std::ldexp(1.0, p));
+  for (int i = 0; i < 100000; ++i) {
+    uint64_t bits = next();
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    if (std::isfinite(d)) values.push_back(d);
+    values.push_back(static_cast<double>(next() % 100000000) / 1000.0);
+  }
+  size_t mismatches = 0;
+  for (double d : values) {
+    const std::string got = expr::number_to_string(d), want = reference_number_to_string(d);
+    if (got != want && ++mismatches <= 5) CHECK_MESSAGE(got == want, "value bits differ for ", want);
+    CHECK(std::strtod(got.c_str(), nullptr) == d);
+  }
+  CHECK(mismatches == 0);
 }
