@@ -29,6 +29,10 @@ int cmd_experiment(int argc, char** argv);  // sync/cmd_experiment.cpp
 int run_experiment(std::istream& in, std::ostream& out);
 int cmd_jsonlogic(int argc, char** argv);  // sync/cmd_jsonlogic.cpp
 int cmd_explain(int argc, char** argv);    // sync/cmd_explain.cpp
+int cmd_publish(int argc, char** argv);    // sync/cmd_publish.cpp
+int cmd_rollback(int argc, char** argv);   // sync/cmd_publish.cpp
+extern const char* const kPublishUsage;
+extern const char* const kRollbackUsage;
 // `tailor explain` on streams (decision JSON in, text out, messages to err); returns the exit code.
 int run_explain(std::istream& in, std::ostream& out, std::ostream& err);
 extern const char* const kExplainUsage;

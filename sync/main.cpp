@@ -1,4 +1,4 @@
-// tailor: the origin command line (build, profiles, inspect, decide). See docs/cli.md.
+// tailor: the origin command line (build, profiles, inspect, decide, sign, publish, ...). See docs/cli.md.
 #include <cstdio>
 #include <cstring>
 #include <string_view>
@@ -18,6 +18,8 @@ const char* kUsage =
     "  keygen     create an Ed25519 key pair for signing snapshots\n"
     "  sign       add this key's signature to a snapshot's signature envelope\n"
     "  verify     check a snapshot's signatures (K of N trusted keys)\n"
+    "  publish    publish a snapshot to a directory, Cloudflare KV or the local edge\n"
+    "  rollback   make a kept version live again (or --list the versions)\n"
     "  experiment GrowthBook-compatible experiment hashing and bucketing (NDJSON)\n"
     "  jsonlogic  evaluate JsonLogic rules as snapshots do (NDJSON)\n"
     "  explain    render a decision JSON as readable tables\n"
@@ -33,7 +35,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"build", cmd_build}, {"profiles", cmd_profiles}, {"inspect", cmd_inspect}, {"decide", cmd_decide},
-    {"keygen", cmd_keygen}, {"sign", cmd_sign}, {"verify", cmd_verify}, {"experiment", cmd_experiment},
+    {"keygen", cmd_keygen}, {"sign", cmd_sign}, {"verify", cmd_verify}, {"publish", cmd_publish}, {"rollback", cmd_rollback}, {"experiment", cmd_experiment},
     {"jsonlogic", cmd_jsonlogic}, {"explain", cmd_explain}};
 
 const Command* find(std::string_view name) {

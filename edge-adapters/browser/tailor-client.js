@@ -1,8 +1,9 @@
 // tailor-client.js: on-device personalization with the Emscripten build of Tailor.
 //
 //   import { createTailorClient } from '/tailor/tailor-client.js';
-//   const client = await createTailorClient({ snapshotUrl: 'https://cdn.example/northwind/v42.tsnap',
+//   const client = await createTailorClient({ manifestUrl: 'https://cdn.example/northwind/manifest.json',
 //                                             profileUrl: '/me/profile.tprof' });
+//   (manifestUrl: a tree written by `tailor publish --to dir:`; or snapshotUrl: one .tsnap file)
 //   client.onDecision((decision) => render(decision));
 //   client.decide({ site: 'us', user: { id }, slots: ['home'] });
 //   client.track({ type: 'view', item: 'sku-7' });   // appends to the session and re-decides
@@ -15,6 +16,7 @@
 // exclude plus the items viewed this session (`excludeViewed: false` turns that off), capped at
 // `maxExclude` most recent ids (the core refuses more than 1,000 ids).
 import { loadEmscriptenEngine, TailorError } from './emscripten_host.js';
+import { fetchPublishedSnapshot } from './published.js';
 
 export { TailorError };
 
@@ -50,6 +52,7 @@ export async function createTailorClient({
   moduleUrl = '/tailor/tailor.mjs',
   wasmUrl,
   snapshotUrl,
+  manifestUrl,
   profileUrl,
   storage = globalThis.localStorage,
   storageKey = 'tailor',
@@ -58,7 +61,8 @@ export async function createTailorClient({
   sessionTimeoutMs = 30 * 60 * 1000,
   now = () => Date.now(),
 } = {}) {
-  if (!snapshotUrl) throw new TailorError('invalid_argument', 'createTailorClient: snapshotUrl is required');
+  if (!snapshotUrl === !manifestUrl)
+    throw new TailorError('invalid_argument', 'createTailorClient: give snapshotUrl or manifestUrl (one of them)');
   const store = safeStorage(storage);
   const K = { session: `${storageKey}:session`, profile: `${storageKey}:profile`, request: `${storageKey}:request` };
 
@@ -66,7 +70,7 @@ export async function createTailorClient({
   // already on the device (or none).
   const [engine, snapshot, freshProfile] = await Promise.all([
     loadEmscriptenEngine({ moduleUrl, wasmUrl }),
-    fetchBytes(snapshotUrl, 'snapshot'),
+    manifestUrl ? fetchPublishedSnapshot(manifestUrl).then((p) => p.bytes) : fetchBytes(snapshotUrl, 'snapshot'),
     profileUrl ? fetchBytes(profileUrl, 'profile').catch(() => null) : Promise.resolve(null),
   ]);
   engine.loadSnapshot(snapshot);

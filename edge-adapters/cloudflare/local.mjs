@@ -35,3 +35,13 @@ export function workerOptions({ wasmPath, bindings = {}, kvPersist, port } = {})
   if (port !== undefined) Object.assign(opts, { host: '127.0.0.1', port });
   return opts;
 }
+
+// The local edge's publishing API: the Cloudflare KV API subset (kv-api.mjs) on 127.0.0.1:`port`
+// over the Worker's own TAILOR_KV namespace, so `tailor publish --to local:<url>` writes exactly
+// what the Worker reads (account "local", namespace "TAILOR_KV"). `token` (optional) is then
+// required as a Bearer token (TAILOR_LOCAL_EDGE_TOKEN on the publishing side).
+export async function startLocalEdgeApi(mf, { port = 8788, token } = {}) {
+  const { fromKvNamespace, startKvApi } = await import('./kv-api.mjs');
+  const kv = fromKvNamespace(await mf.getKVNamespace('TAILOR_KV'));
+  return startKvApi({ namespaces: { TAILOR_KV: kv }, accountId: 'local', token }, { port });
+}
