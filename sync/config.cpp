@@ -8,6 +8,7 @@
 #include "inventory.h"
 #include "json_parse.h"
 #include "targeting_config.h"
+#include "plugin_config.h"
 #include "policies.h"
 #include "schedule.h"
 
@@ -17,7 +18,7 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kTermKinds[] = {"attribute",  "category_affinity", "brand_affinity", "attribute_affinity",
-                                      "embedding",  "popularity",        "recency"};
+                                      "embedding",  "popularity",        "recency",        "plugin"};
 constexpr const char* kSourceKinds[] = {"all", "category", "collection", "request"};
 constexpr const char* kActions[] = {"boost", "bury", "pin", "exclude"};
 
@@ -137,7 +138,7 @@ void parse_deny(ConfigReader& r, const json& root, Config& c) {
 }
 
 void parse_term(ConfigReader& r, const json& t, const std::string& p, std::vector<TermConfig>& out) {
-  if (!r.object(t, p, {"kind", "weight", "name", "attribute", "half_life_days"})) return;
+  if (!r.object(t, p, {"kind", "weight", "name", "attribute", "half_life_days", "plugin", "params"})) return;
   auto kind = r.text(t, "kind", p, true);
   if (!kind) return;
   int k = index_of(kTermKinds, *kind);
@@ -146,8 +147,15 @@ void parse_term(ConfigReader& r, const json& t, const std::string& p, std::vecto
   term.kind = static_cast<fb::TermKind>(k);
   term.where = p;
   term.weight = static_cast<float>(r.number(t, "weight", p).value_or(1.0));
-  term.name = r.text(t, "name", p).value_or(kTermKinds[k]);
-  if (term.name.empty()) term.name = kTermKinds[k];
+  if (term.kind == fb::TermKind::Plugin) {
+    term.plugin = parse_plugin_term(r, t, p);
+    if (!term.plugin) return;
+  } else if (r.member(t, "plugin", p, false) || r.member(t, "params", p, false)) {
+    r.error(at(p, r.member(t, "plugin", p, false) ? "plugin" : "params"), "only plugin terms take a plugin and params");
+  }
+  const std::string default_name = term.plugin ? term.plugin->plugin : kTermKinds[k];
+  term.name = r.text(t, "name", p).value_or(default_name);
+  if (term.name.empty()) term.name = default_name;
   bool wants_attribute = term.kind == fb::TermKind::Attribute || term.kind == fb::TermKind::AttributeAffinity;
   if (auto a = r.id(t, "attribute", p, wants_attribute)) {
     if (wants_attribute) term.attribute = IdRef{*a, at(p, "attribute")};
@@ -196,7 +204,7 @@ void parse_slots(ConfigReader& r, const json& root, Config& c) {
     std::string p = at("slots", i);
     const json& s = (*v)[i];
     if (!r.object(s, p, {"id", "strategy", "source", "size", "max_size", "in_stock_only", "exclude_purchased",
-                         "exclude_viewed", "condition"}))
+                         "exclude_viewed", "condition", "filters", "stages"}))
       continue;
     SlotConfig sc;
     auto id = r.id(s, "id", p);
@@ -226,6 +234,8 @@ void parse_slots(ConfigReader& r, const json& root, Config& c) {
     sc.exclude_purchased = r.boolean(s, "exclude_purchased", p).value_or(true);
     sc.exclude_viewed = r.boolean(s, "exclude_viewed", p).value_or(false);
     parse_condition(r, s, p, sc.condition, sc.condition_segments);
+    parse_plugin_uses(r, s, "filters", p, PluginKind::kFilter, sc.filters);
+    parse_plugin_uses(r, s, "stages", p, PluginKind::kStage, sc.stages);
     if (!id || !strategy) continue;
     sc.id = *id;
     sc.strategy = IdRef{*strategy, at(p, "strategy")};

@@ -45,6 +45,22 @@ struct CollectionConfig {
   std::vector<IdRef> items;
 };
 
+// One use of a plugin compiled into the engine (docs/plugins.md): a scorer term, a slot filter or
+// a slot stage. Params are sorted by key (JSON object order); parsed in plugin_config.cpp.
+struct PluginParamConfig {
+  std::string key;
+  bool is_text = false;
+  double number = 0;
+  std::string text;
+};
+
+struct PluginUseConfig {
+  std::string plugin;  // registered name
+  std::string name;    // label ("" = the plugin's name)
+  std::vector<PluginParamConfig> params;
+  std::string where;   // "slots[1].filters[0]"
+};
+
 struct TermConfig {
   fb::TermKind kind = fb::TermKind::Popularity;
   float weight = 1.0f;
@@ -52,6 +68,7 @@ struct TermConfig {
   std::optional<IdRef> attribute;  // attribute / attribute_affinity
   float half_life_days = 0.0f;
   std::string where;
+  std::optional<PluginUseConfig> plugin;  // kind plugin
 };
 
 struct StrategyConfig {
@@ -71,6 +88,7 @@ struct SlotConfig {
   bool exclude_viewed = false;
   std::vector<uint8_t> condition;        // compiled JsonLogic (docs/targeting.md); empty: none
   std::vector<IdRef> condition_segments; // segment ids the condition names
+  std::vector<PluginUseConfig> filters, stages;  // filter and stage plugins
 };
 
 struct NumberMatch {

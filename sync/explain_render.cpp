@@ -207,6 +207,8 @@ void render_slot(std::string& out, const oj& slot) {
     for (auto e = explain.begin(); e != explain.end(); ++e) {
       if (one_of(e.key(), {"terms", "rules"})) continue;
       if (e.key() == "profile_off_by") note("profile terms off (" + text(e.value()) + ")");
+      else if (e.key() == "stages" && e.value().is_array())  // stage plugins' notes (docs/plugins.md)
+        for (const oj& n : e.value()) note(text(n.value("name", oj("stage"))) + ": " + text(n.value("note", oj(""))));
       else note(e.key() + "=" + compact(e.value()));
     }
     for (auto k = it.begin(); k != it.end(); ++k)

@@ -118,6 +118,7 @@ void Resolver::run(Resolved& out) {
       rt.name = t.name;
       rt.half_life_days = t.half_life_days;
       rt.personal = term_is_personal(t.kind);
+      if (t.plugin) rt.plugin = &*t.plugin;
       if (t.kind == fb::TermKind::Attribute && t.attribute)
         rt.attribute = attribute(*t.attribute, {AttrType::kNumber}, "an attribute term needs a number attribute");
       if (t.kind == fb::TermKind::AttributeAffinity && t.attribute)

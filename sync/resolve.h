@@ -19,6 +19,7 @@ struct ResolvedTerm {
   int32_t attribute = -1;
   float half_life_days = 0.0f;
   bool personal = false;
+  const PluginUseConfig* plugin = nullptr;  // kind Plugin
 };
 
 struct ResolvedStrategy {

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "file_io.h"
 #include "resolve.h"
+#include "plugin_config.h"
 #include "snapshot_writer.h"
 #include "tailor/sha256.h"
 #include "tailor/snapshot.h"
@@ -73,9 +74,19 @@ bool build_snapshot(const BuildOptions& options, BuiltSnapshot& out, ErrorList& 
   out.items = catalog.item_count();
 
   // The engine's own checks, so a snapshot that would be refused at the edge is never written.
-  auto check = Snapshot::open(out.bytes);
+  // Plugin uses are checked here instead, so their errors carry config paths.
+  SnapshotLimits limits;
+  limits.check_plugins = false;
+  auto check = Snapshot::open(out.bytes, limits);
   if (!check.ok()) {
     errors.add(name + ": the built snapshot fails the engine's checks (" + check.status().message() + ")");
+    out = BuiltSnapshot();
+    return false;
+  }
+  check_plugin_uses(config, check.value(), errors);
+  if (Status st = check_snapshot_plugins(check.value()); !st.ok() && errors.empty())
+    errors.add(name + ": the built snapshot fails the engine's checks (" + st.message() + ")");
+  if (!errors.empty()) {
     out = BuiltSnapshot();
     return false;
   }

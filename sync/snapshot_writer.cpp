@@ -5,6 +5,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include "plugin_config.h"
 #include "tailor/snapshot.h"
 
 namespace tailor::sync {
@@ -133,6 +134,7 @@ Offset<fb::Strategy> write_strategy(FlatBufferBuilder& fbb, const ResolvedStrate
   std::vector<Offset<fb::Term>> terms;
   for (const ResolvedTerm& t : s.terms) {
     auto name = fbb.CreateString(t.name);
+    auto plugin = t.plugin ? write_plugin_ref(fbb, *t.plugin) : 0;
     fb::TermBuilder b(fbb);
     b.add_name(name);
     b.add_kind(t.kind);
@@ -140,6 +142,7 @@ Offset<fb::Strategy> write_strategy(FlatBufferBuilder& fbb, const ResolvedStrate
     b.add_attribute(t.attribute);
     b.add_half_life_days(t.half_life_days);
     b.add_personal(t.personal);
+    if (t.plugin) b.add_plugin(plugin);
     terms.push_back(b.Finish());
   }
   auto terms_v = fbb.CreateVector(terms);
@@ -151,6 +154,14 @@ Offset<fb::Slot> write_slot(FlatBufferBuilder& fbb, const ResolvedSlot& s) {
   const SlotConfig& c = *s.config;
   auto id = fbb.CreateString(c.id);
   auto condition = c.condition.empty() ? 0 : fbb.CreateVector(c.condition);
+  // Plugin uses only when present, so snapshots without plugins keep their bytes.
+  auto plugin_refs = [&](const std::vector<PluginUseConfig>& uses) {
+    std::vector<Offset<fb::PluginRef>> refs;
+    for (const PluginUseConfig& u : uses) refs.push_back(write_plugin_ref(fbb, u));
+    return refs.empty() ? 0 : fbb.CreateVector(refs);
+  };
+  auto filters = plugin_refs(c.filters);
+  auto stages = plugin_refs(c.stages);
   fb::SlotBuilder b(fbb);
   b.add_id(id);
   b.add_source(c.source);
@@ -162,6 +173,8 @@ Offset<fb::Slot> write_slot(FlatBufferBuilder& fbb, const ResolvedSlot& s) {
   b.add_exclude_purchased(c.exclude_purchased);
   b.add_exclude_viewed(c.exclude_viewed);
   b.add_condition(condition);
+  if (!c.filters.empty()) b.add_filters(filters);
+  if (!c.stages.empty()) b.add_stages(stages);
   return b.Finish();
 }
 

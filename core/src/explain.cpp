@@ -11,6 +11,7 @@ const char* term_kind_name(fb::TermKind kind) {
     case fb::TermKind::Embedding: return "embedding";
     case fb::TermKind::Popularity: return "popularity";
     case fb::TermKind::Recency: return "recency";
+    case fb::TermKind::Plugin: return "plugin";
   }
   return "unknown";
 }

@@ -9,6 +9,7 @@
 #include "tailor/policy.h"
 #include "tailor/scoring.h"
 #include "tailor/targeting.h"
+#include "plugin_run.h"
 
 namespace tailor {
 namespace {
@@ -32,6 +33,7 @@ struct Context {
   bool in_segment(int32_t segment_index) const { return targeting.in_segment(segment_index); }
   PolicyState policies = {};                // compliance policies in effect for this request
   B2BContext b2b = {};                      // account, entitlements, price lists, spending limit
+  const PluginContext* plugins = nullptr;   // the current slot's plugin context (no params)
 };
 
 bool contains_sorted(std::span<const uint32_t> v, uint32_t x) { return std::binary_search(v.begin(), v.end(), x); }
@@ -146,6 +148,8 @@ struct TermState {
   const int8_t* emb_i8 = nullptr;
   const float* emb_scale = nullptr;
   std::span<const float> user;
+  const Plugin* plugin = nullptr;       // Plugin: the registered scorer
+  const PluginContext* pcx = nullptr;   // Plugin: its context (request, slot, params)
 };
 
 // Seconds since publication; kUnknownAge without a date, <= 0 for items published after `now`.
@@ -196,6 +200,8 @@ inline float term_value(const TermState& ts, uint32_t item) {
       int64_t age = item_age(ts, item);
       return age == kUnknownAge ? 0.0f : decay(age, ts.half_life);
     }
+    case fb::TermKind::Plugin:
+      return ts.plugin ? plugin_value(*ts.pcx, *ts.plugin, item) : 0.0f;
   }
   return 0.0f;
 }
@@ -252,6 +258,11 @@ TermState prepare_term(Context& cx, const fb::Term* t) {
       break;
     case fb::TermKind::Recency:
       break;
+    case fb::TermKind::Plugin:  // Snapshot::open checked the plugin is compiled in
+      ts.plugin = t->plugin() ? find_plugin(sv(t->plugin()->plugin())) : nullptr;
+      ts.active = ts.plugin != nullptr;
+      if (ts.plugin) ts.pcx = plugin_context(*cx.plugins, *t->plugin());
+      break;
   }
   return ts;
 }
@@ -274,6 +285,7 @@ void accumulate(const TermState& ts, std::span<const uint32_t> cand, std::span<f
     case fb::TermKind::Embedding: return accumulate_kind<fb::TermKind::Embedding>(ts, cand, score);
     case fb::TermKind::Popularity: return accumulate_kind<fb::TermKind::Popularity>(ts, cand, score);
     case fb::TermKind::Recency: return accumulate_kind<fb::TermKind::Recency>(ts, cand, score);
+    case fb::TermKind::Plugin: return plugin_accumulate(*ts.pcx, *ts.plugin, ts.weight, cand, score);
   }
 }
 
@@ -326,6 +338,7 @@ struct SlotResult {
   std::span<uint32_t> policy_removed;     // per policy: candidates it filtered
   std::span<uint32_t> policy_no_profile;  // per policy: survivors scored without profile terms
   bool skipped = false;                   // the slot's condition is false: no items
+  PluginSlotState plugins;                // filter/stage plugin counts and stage notes
 };
 
 Status gather_candidates(Context& cx, const fb::Slot& slot, const SlotRequest& sr, SlotResult& res,
@@ -458,6 +471,10 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
   Status st = gather_candidates(cx, slot, sr, res, cand, limits);
   if (!st.ok()) return st;
   apply_filters(cx, slot, res.slot, res, cand);
+  // Plugins see only what survived the hard filters (docs/plugins.md).
+  const PluginContext plugin_base{cx.snap, cx.req, cx.arena, {}, cx.site, cx.now, res.slot, cx.profile != nullptr};
+  cx.plugins = &plugin_base;
+  run_plugin_filters(plugin_base, slot, cand, res.plugins);
 
   // Scoring, one term (column) at a time, summed in term order.
   const fb::Strategy& strat = *root.strategies()->Get(slot.strategy());
@@ -566,7 +583,7 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
   res.ranked = res.ranked.first(out);
   res.scores = res.scores.first(out);
   res.pinned_by = res.pinned_by.first(out);
-  return Status::Ok();
+  return run_plugin_stages(plugin_base, slot, res.ranked, res.scores, res.pinned_by, res.plugins);
 }
 
 // Units of `item` priced for this slot: the slot item's own quantity, else the request's.
@@ -644,6 +661,7 @@ void write_item(Context& cx, JsonWriter& w, const SlotResult& res, size_t i, con
       }
     w.end_array();
     if (cx.b2b.pricing) write_approval_explain(cx.snap, cx.b2b, quote, w);
+    write_stage_notes(w, *root.slots()->Get(res.slot), res.plugins, item);
     w.end_object();
   }
   w.end_object();
@@ -670,6 +688,7 @@ void write_slot(Context& cx, JsonWriter& w, const SlotResult& res, const std::ve
       std::string k = "rule:" + std::string(sv(root.rules()->Get(static_cast<uint32_t>(r))->id()));
       w.key(k); w.integer(res.rule_excluded[r]);
     }
+  write_plugin_filtered(w, slot, res.plugins);
   w.end_object();
   w.key("terms_off");
   w.begin_array();

@@ -2,6 +2,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include "tailor/plugin.h"
 #include "tailor/policy.h"
 #include "tailor/b2b.h"
 #include "tailor/expr.h"
@@ -101,6 +102,8 @@ Result<Snapshot> Snapshot::open(std::span<const uint8_t> bytes, const SnapshotLi
   s.hash_ = sha256_hex(bytes);
   s.index_rules();
   s.shared_price_lists_ = tailor::shared_price_lists(*s.root_);
+  if (limits.check_plugins)
+    if (Status ps = check_snapshot_plugins(s); !ps.ok()) return ps;
   return s;
 }
 

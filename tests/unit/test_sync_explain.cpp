@@ -70,6 +70,8 @@ TEST_CASE("explain: a slot skipped by its condition and a condition error") {
   CHECK(s.find("condition error slot broken treated as false: missing_some") != std::string::npos);
 }
 
+TEST_CASE("explain: plugin terms as columns, plugin filter counts and stage notes") { check_golden("plugins-margin"); }
+
 TEST_CASE("explain: inputs that are not decisions") {
   auto run = [](const std::string& text, std::string& err_text) {
     std::istringstream in(text);

@@ -22,6 +22,9 @@ struct SnapshotLimits {
   uint32_t max_tables = 4'000'000;
   uint32_t max_items = 5'000'000;
   uint32_t max_embedding_dim = 1024;
+  // Check every plugin use against this binary's registry (tailor/plugin.h). `tailor build`
+  // turns it off to run the same checks itself, reported at config paths.
+  bool check_plugins = true;
 };
 
 class Snapshot {
