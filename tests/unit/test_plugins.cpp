@@ -316,7 +316,7 @@ TEST_CASE("plugins: an engine without a plugin the snapshot needs refuses it at 
   CHECK(refused.message().find("snapshot needs plugin 'margin' (strategy 'margin' term 2)") != std::string::npos);
   BuildRun again = build_plugin_tenant(dir);
   CHECK_FALSE(again.ok);
-  CHECK(has_error(again.errors, "tailor.json: strategies[0].terms[1].plugin: unknown plugin \"margin\" (this tailor has: spy;"));
+  CHECK(has_error(again.errors, "tailor.json: strategies[0].terms[1].plugin: unknown plugin 'margin' (this tailor has: spy;"));
   set_plugin_registry_for_testing({});
 }
 
@@ -332,11 +332,11 @@ TEST_CASE("plugins: bad plugin uses fail the build at their config path") {
     CHECK(has_error(run.errors, needle));
   };
   expect([](json& c) { c["strategies"][0]["terms"][1]["plugin"] = "marg"; },
-         "tailor.json: strategies[0].terms[1].plugin: unknown plugin \"marg\" (this tailor has: margin, min_margin;");
+         "tailor.json: strategies[0].terms[1].plugin: unknown plugin 'marg' (this tailor has: margin, min_margin;");
   expect([](json& c) { c["strategies"][0]["terms"][1]["plugin"] = "min_margin"; },
-         "tailor.json: strategies[0].terms[1].plugin: plugin \"min_margin\" is a filter; this place takes a scorer");
+         "tailor.json: strategies[0].terms[1].plugin: plugin 'min_margin' is a filter; this place takes a scorer");
   expect([](json& c) { c["slots"][1]["filters"][0]["plugin"] = "margin"; },
-         "tailor.json: slots[1].filters[0].plugin: plugin \"margin\" is a scorer; this place takes a filter");
+         "tailor.json: slots[1].filters[0].plugin: plugin 'margin' is a scorer; this place takes a filter");
   expect([](json& c) { c["slots"][1]["filters"][0]["params"] = json::object(); },
          "tailor.json: slots[1].filters[0].params.min: is required by plugin 'min_margin'");
   expect([](json& c) { c["slots"][1]["filters"][0]["params"]["min"] = 2; },

@@ -87,7 +87,7 @@ TEST_CASE("sync validation: attributes of the wrong type for a term or rule") {
 TEST_CASE("sync validation: unknown kinds and actions list the allowed ones") {
   expect_error([](json& c) { c["strategies"][0]["terms"][0]["kind"] = "trending"; },
                "tailor.json: strategies[0].terms[0].kind: unknown term kind 'trending' (expected one of: attribute, "
-               "category_affinity, brand_affinity, attribute_affinity, embedding, popularity, recency)");
+               "category_affinity, brand_affinity, attribute_affinity, embedding, popularity, recency, plugin)");
   expect_error([](json& c) { c["rules"][0]["action"] = "promote"; },
                "tailor.json: rules[0].action: unknown action 'promote' (expected one of: boost, bury, pin, exclude)");
   expect_error([](json& c) { c["slots"][1]["source"]["kind"] = "brand"; },
