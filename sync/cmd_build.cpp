@@ -1,11 +1,13 @@
 // `tailor build`: tenant config + sources -> snapshot file.
 #include <cstdio>
+#include <memory>
 
 #include "args.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "file_io.h"
 #include "json_parse.h"
+#include "progress.h"
 #include "snapshot_builder.h"
 #include "timestamp.h"
 
@@ -24,11 +26,14 @@ const char* const kBuildUsage =
     "                  then SOURCE_DATE_EPOCH, then now)\n"
     "  --version V     snapshot version label (default: config version, then built_at as\n"
     "                  YYYYMMDDTHHMMSSZ)\n"
-    "  --json          print {\"ok\":true,\"out\",\"items\",\"bytes\",\"sha256\",\"version\",\"built_at\"}\n"
+    "  --json          print {\"ok\":true,\"out\",\"items\",\"bytes\",\"sha256\",\"version\",\"built_at\",\"ms\"}\n"
     "                  on stdout ({\"ok\":false,\"errors\":[...]} on failure)\n"
     "\n"
     "Sources are files or PostgreSQL tables/queries, each with an optional map (docs/sources.md);\n"
     "a PostgreSQL connection string is read from the environment variable the config names.\n"
+    "\n"
+    "On a terminal, stderr shows progress (records read per source); a summary line closes the\n"
+    "run (items, bytes, version, digest, time).\n"
     "\n"
     "Exit codes: 0 built, 1 invalid config or sources (including a failing query), 2 usage,\n"
     "4 file not readable/writable or database unreachable.\n";
@@ -60,18 +65,25 @@ int cmd_build(int argc, char** argv) {
     if (v->empty()) return usage_error("build", "--version must not be empty", kBuildUsage);
     opts.version = *v;
   }
-  const bool tty = stderr_is_tty();
-  if (tty)
-    opts.progress = [](std::string_view stage, uint64_t n) {
-      std::fprintf(stderr, "\r\033[Ktailor build: %.*s: %llu records", static_cast<int>(stage.size()), stage.data(),
-                   static_cast<unsigned long long>(n));
+  // A progress line on stderr while sources are read (only on a terminal): one per stage.
+  std::unique_ptr<Progress> bar;
+  std::string stage_now;
+  if (stderr_is_tty())
+    opts.progress = [&](std::string_view stage, uint64_t n) {
+      if (!bar || stage != stage_now) {
+        stage_now = std::string(stage);
+        bar.reset();
+        bar = std::make_unique<Progress>("build: " + stage_now, 0, Progress::Unit::kCount);
+        bar->set_note("records");
+      }
+      bar->set(n);
     };
 
   const int64_t start = now_ns();
   ErrorList errors;
   BuiltSnapshot snap;
   bool ok = build_snapshot(opts, snap, errors);
-  if (tty) std::fputs("\r\033[K", stderr);
+  bar.reset();  // erases the progress line
   const std::string out = *args.get("--out");
   if (ok) {
     tailor::Status st = write_file_atomic(out, snap.bytes);
@@ -92,7 +104,7 @@ int cmd_build(int argc, char** argv) {
     nlohmann::ordered_json j = {{"ok", true},           {"out", out},
                                 {"items", snap.items},  {"bytes", snap.bytes.size()},
                                 {"sha256", snap.sha256}, {"version", snap.version},
-                                {"built_at", snap.built_at}};
+                                {"built_at", snap.built_at}, {"ms", elapsed_ms(start)}};
     std::printf("%s\n", dump_json(j).c_str());
   } else {
     std::fprintf(stderr, "tailor build: wrote %s: %u items, %zu bytes, version %s, sha256 %.16s, %lld ms\n",

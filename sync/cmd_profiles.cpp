@@ -6,6 +6,7 @@
 
 #include "args.h"
 #include "cli_util.h"
+#include "config_reader.h"
 #include "commands.h"
 #include "file_io.h"
 #include "json_parse.h"
@@ -17,7 +18,7 @@
 using namespace tailor::sync;
 
 const char* const kProfilesUsage =
-    "usage: tailor profiles --snapshot FILE --events FILE --out DIR [--now T]\n"
+    "usage: tailor profiles --snapshot FILE (--events FILE | --events-source SPEC) --out DIR [--now T]\n"
     "                       [--half-life-days D] [--previous DIR] [--shard I/N]\n"
     "                       [--spill-dir DIR] [--json]\n"
     "\n"
@@ -33,6 +34,11 @@ const char* const kProfilesUsage =
     "\n"
     "  --snapshot FILE       snapshot the events refer to (built by `tailor build`)\n"
     "  --events FILE         events, one JSON object per line (\"-\" reads stdin)\n"
+    "  --events-source SPEC  events from a source instead (docs/sources.md#events): a PostgreSQL\n"
+    "                        table or query or a CSV/NDJSON/JSON file, with an optional map.\n"
+    "                        SPEC is FILE.json#KEY (the source object under KEY, e.g.\n"
+    "                        tailor.json#events), FILE.json (the whole file is the source\n"
+    "                        object) or the object itself ('{\"postgres\": {...}, \"map\": {...}}')\n"
     "  --out DIR             output directory (created if missing)\n"
     "  --now T               decay reference, unix seconds or RFC 3339 (default: newest event,\n"
     "                        and never earlier than the previous build's)\n"
@@ -46,7 +52,8 @@ const char* const kProfilesUsage =
     "  --json                print a JSON summary on stdout\n"
     "\n"
     "Progress is shown on stderr when it is a terminal. Exit codes: 0 written, 1 malformed\n"
-    "events or unusable previous state, 2 usage, 3 invalid snapshot, 4 file not readable/writable.\n";
+    "events or unusable previous state (or a bad --events-source), 2 usage, 3 invalid snapshot,\n"
+    "4 file not readable/writable or the events database unreachable.\n";
 
 namespace {
 
@@ -61,6 +68,51 @@ bool parse_shard(const std::string& s, uint32_t& index, uint32_t& count) {
   return true;
 }
 
+// --events-source SPEC -> `out`; returns an exit code (kExitOk when `out` is usable).
+int events_source(const std::string& spec, SourceSpec& out) {
+  std::string text = spec, file = "--events-source", key;
+  std::filesystem::path base = std::filesystem::current_path();
+  if (spec.empty() || spec.front() != '{') {
+    size_t hash = spec.rfind('#');
+    std::string path = spec.substr(0, hash);
+    if (hash != std::string::npos) key = spec.substr(hash + 1);
+    if (path.empty() || (hash != std::string::npos && key.empty()))
+      return usage_error("profiles", "--events-source: expected FILE.json, FILE.json#KEY or a JSON object, got '" +
+                                         spec + "'", kProfilesUsage);
+    tailor::Status st = read_text_file(path, 1 << 20, text);
+    if (!st.ok()) {
+      std::fprintf(stderr, "tailor profiles: --events-source: %s\n", st.message().c_str());
+      return st.code() == tailor::Code::kIoError ? kExitIo : kExitInput;
+    }
+    file = path;
+    base = std::filesystem::absolute(std::filesystem::path(path)).parent_path();
+  }
+  nlohmann::json root;
+  std::string why;
+  if (!parse_json(text, root, why)) {
+    std::fprintf(stderr, "tailor profiles: %s: invalid JSON at %s\n", file.c_str(), why.c_str());
+    return kExitInput;
+  }
+  ErrorList errors;
+  ConfigReader r(file, base, errors);
+  std::optional<SourceSpec> source;
+  if (key.empty()) {
+    nlohmann::json wrapper = nlohmann::json::object();
+    wrapper["events"] = std::move(root);
+    source = r.source(wrapper, "events", "", true);
+  } else if (!root.is_object() || !root.contains(key)) {
+    r.error(key, "no such key in " + file + " (the events source)");
+  } else {
+    source = r.source(root, key, "", true);
+  }
+  if (!source || !errors.empty()) {
+    print_errors("profiles", errors);
+    return kExitInput;
+  }
+  out = std::move(*source);
+  return kExitOk;
+}
+
 bool same_dir(const std::filesystem::path& a, const std::filesystem::path& b) {
   std::error_code ec;
   return std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec) && std::filesystem::equivalent(a, b, ec);
@@ -72,7 +124,7 @@ int cmd_profiles(int argc, char** argv) {
   Args args;
   std::string err;
   if (!parse_args(argc, argv,
-                  {{"--snapshot", true}, {"--events", true}, {"--out", true}, {"--now", true},
+                  {{"--snapshot", true}, {"--events", true}, {"--events-source", true}, {"--out", true}, {"--now", true},
                    {"--half-life-days", true}, {"--previous", true}, {"--shard", true}, {"--spill-dir", true},
                    {"--json", false}},
                   args, err))
@@ -83,12 +135,19 @@ int cmd_profiles(int argc, char** argv) {
   }
   if (!args.positional.empty())
     return usage_error("profiles", "unexpected argument '" + args.positional[0] + "'", kProfilesUsage);
-  for (const char* f : {"--snapshot", "--events", "--out"})
+  for (const char* f : {"--snapshot", "--out"})
     if (!args.has(f)) return usage_error("profiles", std::string(f) + " is required", kProfilesUsage);
+  if (args.has("--events") == args.has("--events-source"))
+    return usage_error("profiles", "give exactly one of --events FILE and --events-source SPEC", kProfilesUsage);
   const bool json = args.has("--json");
 
   ProfileOptions opts;
-  opts.events_path = *args.get("--events");
+  if (auto e = args.get("--events")) opts.events_path = *e;
+  if (auto spec = args.get("--events-source")) {
+    SourceSpec source;
+    if (int rc = events_source(*spec, source); rc != kExitOk) return rc;
+    opts.events_source = std::move(source);
+  }
   if (auto t = args.get("--now")) {
     std::string why;
     opts.now = parse_timestamp(*t, why);

@@ -18,6 +18,7 @@
 #include "file_io.h"
 #include "json_parse.h"
 #include "signing.h"
+#include "signing_config.h"
 #include "tailor/sha256.h"
 #include "tailor/snapshot.h"
 
@@ -52,7 +53,8 @@ const char* const kSignUsage =
     "4 io error.\n";
 
 const char* const kVerifyUsage =
-    "usage: tailor verify SNAPSHOT --pub A.pub[,B.pub...] [--required K] [--sig FILE] [--json]\n"
+    "usage: tailor verify SNAPSHOT (--pub A.pub[,B.pub...] [--required K] | --config tailor.json)\n"
+    "                     [--sig FILE] [--json]\n"
     "\n"
     "Checks the signature envelope FILE (default SNAPSHOT.sig.json) as the edge does: the\n"
     "snapshot's SHA-256 must be the signed digest, and at least K distinct trusted keys (the\n"
@@ -60,11 +62,14 @@ const char* const kVerifyUsage =
     "\n"
     "  --pub FILES    trusted public keys, comma-separated\n"
     "  --required K   signatures needed from distinct trusted keys, 1..number of keys (default 1)\n"
+    "  --config FILE  the tenant's signing policy instead: its \"signing\": {\"required\": K,\n"
+    "                 \"approvers\": [{\"name\", \"key\" | \"key_file\"}]} (only that section is read)\n"
     "  --sig FILE     the envelope (default SNAPSHOT.sig.json)\n"
     "  --json         print {\"ok\",\"valid_signers\",\"required\",\"reason\",\"code\",\"signers\"} on stdout\n"
     "\n"
     "Exit codes: 0 enough valid signatures; 1 not (digest mismatch = tampered snapshot, unsigned,\n"
-    "under-signed, unknown signer, invalid signature) or a malformed key or envelope; 2 usage;\n"
+    "under-signed, unknown signer, invalid signature) or a malformed key, envelope or signing\n"
+    "policy; 2 usage;\n"
     "4 io error.\n";
 
 namespace {
@@ -262,7 +267,9 @@ int cmd_sign(int argc, char** argv) {
 int cmd_verify(int argc, char** argv) {
   Args args;
   std::string err;
-  if (!parse_args(argc, argv, {{"--pub", true}, {"--required", true}, {"--sig", true}, {"--json", false}}, args, err))
+  if (!parse_args(argc, argv,
+                  {{"--pub", true}, {"--required", true}, {"--config", true}, {"--sig", true}, {"--json", false}}, args,
+                  err))
     return usage_error("verify", err, kVerifyUsage);
   if (args.help) {
     std::fputs(kVerifyUsage, stdout);
@@ -272,7 +279,12 @@ int cmd_verify(int argc, char** argv) {
     return usage_error("verify", args.positional.empty() ? "SNAPSHOT is required" : "one SNAPSHOT at a time",
                        kVerifyUsage);
   auto pubs = args.get("--pub");
-  if (!pubs || pubs->empty()) return usage_error("verify", "--pub FILE[,FILE...] is required", kVerifyUsage);
+  auto config = args.get("--config");
+  if (config && (pubs || args.has("--required")))
+    return usage_error("verify", "--config sets the keys and the count: give it without --pub and --required",
+                       kVerifyUsage);
+  if (!config && (!pubs || pubs->empty()))
+    return usage_error("verify", "--pub FILE[,FILE...] or --config FILE is required", kVerifyUsage);
   int required = 1;
   if (auto k = args.get("--required")) {
     auto [end, ec] = std::from_chars(k->data(), k->data() + k->size(), required);
@@ -284,33 +296,49 @@ int cmd_verify(int argc, char** argv) {
   if (!crypto_ready()) return no_crypto("verify");
 
   std::vector<Trusted> keys;
-  std::string_view list = *pubs;
-  while (true) {
-    size_t comma = list.find(',');
-    std::string path(list.substr(0, comma));
-    if (path.empty()) return usage_error("verify", "--pub has an empty file name", kVerifyUsage);
-    std::string text;
-    if (!read_text(path, text, err)) {
-      std::fprintf(stderr, "tailor verify: %s\n", err.c_str());
-      return kExitIo;
+  SigningConfig policy;
+  if (config) {
+    ErrorList errors;
+    if (!read_signing_config(*config, policy, errors)) {
+      for (const std::string& m : errors.messages()) std::fprintf(stderr, "tailor verify: %s\n", m.c_str());
+      return errors.has_io_error() ? kExitIo : kExitInput;
     }
-    Trusted t;
-    if (!parse_public_key(text, t.pk, err)) {
-      std::fprintf(stderr, "tailor verify: %s: %s\n", path.c_str(), err.c_str());
-      return kExitInput;
+    for (const Approver& a : policy.approvers) keys.push_back(a.key);
+    required = static_cast<int>(policy.required);
+  } else {
+    std::string_view list = *pubs;
+    while (true) {
+      size_t comma = list.find(',');
+      std::string path(list.substr(0, comma));
+      if (path.empty()) return usage_error("verify", "--pub has an empty file name", kVerifyUsage);
+      std::string text;
+      if (!read_text(path, text, err)) {
+        std::fprintf(stderr, "tailor verify: %s\n", err.c_str());
+        return kExitIo;
+      }
+      Trusted t;
+      if (!parse_public_key(text, t.pk, err)) {
+        std::fprintf(stderr, "tailor verify: %s: %s\n", path.c_str(), err.c_str());
+        return kExitInput;
+      }
+      t.key_id = key_id(t.pk);
+      bool dup = false;
+      for (const Trusted& k : keys) dup = dup || k.key_id == t.key_id;
+      if (!dup) keys.push_back(t);
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
     }
-    t.key_id = key_id(t.pk);
-    bool dup = false;
-    for (const Trusted& k : keys) dup = dup || k.key_id == t.key_id;
-    if (!dup) keys.push_back(t);
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
   }
   if (static_cast<size_t>(required) > keys.size())
     return usage_error("verify",
                        "--required " + std::to_string(required) + " is more than the " + std::to_string(keys.size()) +
                            " distinct trusted public key" + (keys.size() == 1 ? "" : "s") + " given",
                        kVerifyUsage);
+  // "alice (0123456789abcdef)" with a config, the key id alone without.
+  auto signer = [&](const std::string& id) {
+    std::string name = approver_name(policy, id);
+    return name.empty() ? id : name + " (" + id + ")";
+  };
 
   std::vector<uint8_t> bytes;
   tailor::Status st = read_file(snap_path, tailor::SnapshotLimits{}.max_bytes, bytes);
@@ -346,17 +374,25 @@ int cmd_verify(int argc, char** argv) {
                                 {"reason", r.ok ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.reason)},
                                 {"code", verify_code_name(r.code)},
                                 {"signers", r.signers}};
+    if (config) {
+      nlohmann::ordered_json names = nlohmann::ordered_json::array();
+      for (const std::string& id : r.signers) names.push_back(approver_name(policy, id));
+      j["approvers"] = std::move(names);
+    }
     std::printf("%s\n", dump_json(j).c_str());
   }
   if (!r.ok) {
-    std::fprintf(stderr, "tailor verify: %s: %s\n", snap_path.c_str(), r.reason.c_str());
+    std::string who;
+    for (const auto& id : r.signers) who += (who.empty() ? "" : ", ") + signer(id);
+    std::fprintf(stderr, "tailor verify: %s: %s%s\n", snap_path.c_str(), r.reason.c_str(),
+                 who.empty() ? "" : (" (valid: " + who + ")").c_str());
     return kExitInput;
   }
   if (!args.has("--json"))
     std::fprintf(stderr, "tailor verify: %s: ok, %zu of %d required signatures from trusted keys (%s)\n",
                  snap_path.c_str(), r.signers.size(), required, [&] {
                    std::string s;
-                   for (const auto& id : r.signers) s += (s.empty() ? "" : ", ") + id;
+                   for (const auto& id : r.signers) s += (s.empty() ? "" : ", ") + signer(id);
                    return s;
                  }().c_str());
   return kExitOk;

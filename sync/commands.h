@@ -33,6 +33,7 @@ int cmd_publish(int argc, char** argv);    // sync/cmd_publish.cpp
 int cmd_rollback(int argc, char** argv);   // sync/cmd_publish.cpp
 extern const char* const kPublishUsage;
 extern const char* const kRollbackUsage;
+int cmd_diff(int argc, char** argv);       // sync/cmd_diff.cpp
 // `tailor explain` on streams (decision JSON in, text out, messages to err); returns the exit code.
 int run_explain(std::istream& in, std::ostream& out, std::ostream& err);
 extern const char* const kExplainUsage;
@@ -48,3 +49,4 @@ extern const char* const kSignUsage;
 extern const char* const kVerifyUsage;
 extern const char* const kExperimentUsage;
 extern const char* const kJsonlogicUsage;
+extern const char* const kDiffUsage;

@@ -5,6 +5,7 @@
 
 #include "b2b.h"
 #include "config_reader.h"
+#include "signing_config.h"
 #include "inventory.h"
 #include "json_parse.h"
 #include "targeting_config.h"
@@ -334,7 +335,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   ConfigReader r(c.file, base_dir, errors);
   if (!r.object(root, "", {"$schema", "schema", "tenant", "version", "built_at", "sites", "categories", "brands",
                            "items", "attributes", "embedding", "collections", "deny", "strategies", "slots", "rules",
-                           "segments", "policies", "inventory", "accounts", "roles", "price_lists"}))
+                           "segments", "policies", "inventory", "accounts", "roles", "price_lists", "events", "signing"}))
     return false;
   if (auto schema = r.integer(root, "schema", "", 0, INT32_MAX, true); schema && *schema != 1)
     r.error("schema", "config schema " + std::to_string(*schema) + " is not supported (this tailor reads 1)");
@@ -364,6 +365,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   parse_segments(r, root, c);
   parse_policies(r, root, c);
   parse_b2b_config(r, root, c);
+  parse_signing(r, root, c.signing);
   check_condition_refs(r, c);
   return errors.messages().size() == before && !errors.full();
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "signing_config.h"
 #include "source.h"
 #include "tailor/snapshot_generated.h"
 
@@ -183,6 +184,7 @@ struct Config {
   std::vector<SegmentConfig> segments;
   std::vector<PolicyConfig> policies;
   B2BConfig b2b;
+  SigningConfig signing;  // checked by build, enforced by `tailor verify --config` (signing_config.h)
 };
 
 constexpr size_t kMaxSites = 64;

@@ -30,6 +30,8 @@ class ConfigReader {
       : file_(file), base_(base_dir), errors_(errors) {}
 
   void error(const std::string& path, const std::string& msg);
+  // The directory relative paths in the config are resolved against.
+  const std::filesystem::path& base() const { return base_; }
 
   // True when `j` is an object; reports each key not in `allowed` as an unknown field.
   bool object(const json& j, const std::string& path, std::initializer_list<std::string_view> allowed);

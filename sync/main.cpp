@@ -23,6 +23,7 @@ const char* kUsage =
     "  experiment GrowthBook-compatible experiment hashing and bucketing (NDJSON)\n"
     "  jsonlogic  evaluate JsonLogic rules as snapshots do (NDJSON)\n"
     "  explain    render a decision JSON as readable tables\n"
+    "  diff       what changed between two snapshots (items, rules, prices, policies, ...)\n"
     "  help [command]\n"
     "\n"
     "`tailor <command> --help` shows a command's options. docs/cli.md has the details.\n"
@@ -36,7 +37,7 @@ struct Command {
 const Command kCommands[] = {
     {"build", cmd_build}, {"profiles", cmd_profiles}, {"inspect", cmd_inspect}, {"decide", cmd_decide},
     {"keygen", cmd_keygen}, {"sign", cmd_sign}, {"verify", cmd_verify}, {"publish", cmd_publish}, {"rollback", cmd_rollback}, {"experiment", cmd_experiment},
-    {"jsonlogic", cmd_jsonlogic}, {"explain", cmd_explain}};
+    {"jsonlogic", cmd_jsonlogic}, {"explain", cmd_explain}, {"diff", cmd_diff}};
 
 const Command* find(std::string_view name) {
   for (const Command& c : kCommands)

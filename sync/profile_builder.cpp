@@ -20,6 +20,7 @@
 #include "profile_state.h"
 #include "progress.h"
 #include "search_terms.h"
+#include "source.h"
 #include "tailor/profile_generated.h"
 #include "tailor/sha256.h"
 
@@ -345,11 +346,14 @@ std::filesystem::path unique_dir(const std::filesystem::path& parent, const std:
 // Pass 1: every line validated; this shard's events spilled by partition. Returns false on errors.
 bool spill_events(const Snapshot& snap, const ProfileOptions& o, uint64_t order_base, Spill& spill,
                   ProfileStats& stats, int64_t& newest, ErrorList& errors) {
-  const std::string name = o.events_name.empty() ? o.events_path.string() : o.events_name;
-  const bool from_stdin = o.events_path == "-";
+  const bool from_source = o.events_source.has_value();
+  const std::string name = from_source                ? o.events_source->name
+                           : o.events_name.empty()    ? o.events_path.string()
+                                                      : o.events_name;
+  const bool from_stdin = !from_source && o.events_path == "-";
   std::ifstream file;
   uint64_t total = 0;
-  if (!from_stdin) {
+  if (!from_stdin && !from_source) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(o.events_path, ec)) {
       errors.add_io(name + ": cannot read: no such file (" + o.events_path.string() + ")");
@@ -362,38 +366,31 @@ bool spill_events(const Snapshot& snap, const ProfileOptions& o, uint64_t order_
       return false;
     }
   }
-  std::istream& in = from_stdin ? std::cin : file;
-  Progress progress("profiles: reading events", total, Progress::Unit::kBytes, o.progress);
+  std::istream& in = from_stdin || from_source ? std::cin : file;
+  Progress progress(from_source ? "profiles: reading events (rows)" : "profiles: reading events", total,
+                    from_source ? Progress::Unit::kCount : Progress::Unit::kBytes, o.progress);
   const std::string tenant(sv(snap.root().tenant()->id()));
   SearchMatcher matcher(snap);
   ItemIndex items(snap);
-  NdjsonReader reader(in);
-  nlohmann::json j;
   Event e;
   std::vector<int32_t> cats, brands;
   bool any = false;
-  while (!errors.full()) {
-    NdjsonReader::Next n = reader.next(j);
-    if (n == NdjsonReader::Next::kEnd) break;
-    if ((reader.line() & 0xFFFF) == 0 && progress.enabled() && !from_stdin)
-      progress.set(static_cast<uint64_t>(std::max<std::streamoff>(0, in.tellg())));
-    if (n == NdjsonReader::Next::kError) {
-      errors.add(name + ":" + std::to_string(reader.line()) + ": " + reader.error());
-      continue;
-    }
-    if (!parse_event(record_from_json(j, Location{&name, reader.line(), false}), e, errors)) continue;
+  bool io_failed = false;
+  // One record (an NDJSON line or a source row): validated, then spilled when this shard's.
+  auto handle = [&](const Record& record) {
+    if (!parse_event(record, e, errors)) return;
     newest = any ? std::max(newest, e.ts) : e.ts;
     any = true;
-    if (!errors.empty()) continue;  // keep validating; nothing is spilled once a line is bad
+    if (!errors.empty()) return;  // keep validating; nothing is spilled once a line is bad
     const UserHash h = hash_user(tenant, e.user);
-    if (shard_of(h, o.shard_count) != o.shard_index) continue;
+    if (shard_of(h, o.shard_count) != o.shard_index) return;
     ++stats.events;
     int32_t item = -1;
     if (e.type == EventType::kView || e.type == EventType::kCart || e.type == EventType::kPurchase) {
       item = items.find(e.item);
       if (item < 0) {
         ++stats.skipped;
-        continue;
+        return;
       }
     }
     const uint32_t p = partition_of(h);
@@ -427,12 +424,39 @@ bool spill_events(const Snapshot& snap, const ProfileOptions& o, uint64_t order_
     }
     if (Status st = spill.maybe_flush(p); !st.ok()) {
       errors.add_io(st.message());
-      return false;
+      io_failed = true;
     }
+  };
+
+  if (from_source) {
+    // A file or PostgreSQL source through its map (docs/sources.md): rows are counted from 1 and
+    // their number is the event order, as line numbers are for NDJSON.
+    uint64_t rows = 0;
+    stats.lines = read_records(*o.events_source, errors, [&](const Record& r) {
+      handle(r);
+      if ((++rows & 0xFFFF) == 0 && progress.enabled()) progress.set(rows);
+      return !io_failed && !errors.full();
+    });
+    if (io_failed || errors.has_io_error()) return false;
+  } else {
+    NdjsonReader reader(in);
+    nlohmann::json j;
+    while (!errors.full() && !io_failed) {
+      NdjsonReader::Next n = reader.next(j);
+      if (n == NdjsonReader::Next::kEnd) break;
+      if ((reader.line() & 0xFFFF) == 0 && progress.enabled() && !from_stdin)
+        progress.set(static_cast<uint64_t>(std::max<std::streamoff>(0, in.tellg())));
+      if (n == NdjsonReader::Next::kError) {
+        errors.add(name + ":" + std::to_string(reader.line()) + ": " + reader.error());
+        continue;
+      }
+      handle(record_from_json(j, Location{&name, reader.line(), false}));
+    }
+    if (io_failed) return false;
+    if (in.bad()) errors.add_io(name + ": read error");
+    stats.lines = reader.line();
+    stats.events_bytes = from_stdin ? 0 : total;
   }
-  if (in.bad()) errors.add_io(name + ": read error");
-  stats.lines = reader.line();
-  stats.events_bytes = from_stdin ? 0 : total;
   if (!errors.empty()) return false;
   if (Status st = spill.flush_all(); !st.ok()) {
     errors.add_io(st.message());

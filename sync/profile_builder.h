@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "errors.h"
+#include "source.h"
 #include "tailor/snapshot.h"
 #include "tailor/status.h"
 
@@ -23,6 +24,9 @@ namespace tailor::sync {
 struct ProfileOptions {
   std::filesystem::path events_path;  // NDJSON; "-" reads stdin
   std::string events_name;            // the events file in messages; default: events_path
+  // Instead of events_path: a file or PostgreSQL source with its map (docs/sources.md#events),
+  // read row by row (single-row mode for PostgreSQL).
+  std::optional<SourceSpec> events_source;
   std::optional<int64_t> now;         // decay reference; default: the newest event's ts (and
                                       // never before the previous build's now)
   double half_life_days = 30.0;

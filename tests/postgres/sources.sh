@@ -2,6 +2,11 @@
 # PostgreSQL sources against the real server of the "postgres" fixture (server.sh):
 #   sources.sh TAILOR FIXTURE_DIR same    CSV, PostgreSQL table and query build the same snapshot bytes
 #   sources.sh TAILOR FIXTURE_DIR errors  bad rows, missing columns, query errors, unreachable database
+#   sources.sh TAILOR FIXTURE_DIR b2b     accounts and price lists from typed tables build the same
+#                                         snapshot as the B2B example's CSV files; bad rows
+#   sources.sh TAILOR FIXTURE_DIR events  `tailor profiles --events-source`: profiles from a table and
+#                                         a query equal those from NDJSON; bad rows, missing columns,
+#                                         unreachable database
 set -euo pipefail
 tailor=${1:?usage: sources.sh TAILOR FIXTURE_DIR same|errors}
 fixture=${2:?}
@@ -113,6 +118,149 @@ SQL
     # The DSN's environment variable unset: a config error before anything is read.
     config no_env "c.items = {postgres: {dsn_env: \"TAILOR_TEST_UNSET_DSN\", table: \"catalog\"}}"
     expect no_env 1 "items.postgres.dsn_env: environment variable TAILOR_TEST_UNSET_DSN is not set"
+    ;;
+  b2b)
+    # The B2B example's accounts and price lists as typed tables (arrays, numeric, integer).
+    b2b="$here/../../examples/b2b-manufacturer"
+    "${psql[@]}" <<'SQL'
+CREATE TABLE raw_accounts (id text, name text, parent text, currency text, spending_limit text, approver text,
+  allow_items text, deny_items text, allow_categories text, deny_categories text);
+CREATE TABLE raw_prices (pos serial, list text, item text, price text, min_quantity text);
+SQL
+    "${psql[@]}" -c "\\copy raw_accounts FROM '$b2b/accounts.csv' WITH (FORMAT csv, HEADER true)"
+    for f in "$b2b"/prices-*.csv; do
+      list=$(basename "$f" .csv)
+      "${psql[@]}" -c "\\copy raw_prices (item, price, min_quantity) FROM '$f' WITH (FORMAT csv, HEADER true)" \
+        -c "UPDATE raw_prices SET list = '${list#prices-}' WHERE list IS NULL"
+    done
+    "${psql[@]}" <<'SQL'
+CREATE TABLE crm_accounts AS SELECT id AS account_id, name AS display_name, nullif(parent, '') AS parent,
+  nullif(currency, '') AS currency, nullif(spending_limit, '')::numeric AS spending_limit, nullif(approver, '') AS approver,
+  string_to_array(nullif(allow_items, ''), '|') AS allow_items, string_to_array(nullif(deny_items, ''), '|') AS deny_items,
+  string_to_array(nullif(allow_categories, ''), '|') AS allow_categories,
+  string_to_array(nullif(deny_categories, ''), '|') AS deny_categories FROM raw_accounts;
+CREATE TABLE contract_prices AS SELECT pos, list, item AS sku, price::numeric AS unit_price,
+  min_quantity::integer AS min_quantity FROM raw_prices;
+CREATE TABLE bad_prices AS SELECT * FROM contract_prices;
+UPDATE bad_prices SET unit_price = -1 WHERE list = 'acme' AND sku = 'p100';
+UPDATE bad_prices SET min_quantity = 0 WHERE list = 'acme' AND sku = 'h100';
+SQL
+    b2b_config() {  # b2b_config NAME JS: the example's tailor.json with absolute paths and `JS` applied
+      node -e '
+        const fs = require("fs"), path = require("path");
+        const [dir, out, js] = process.argv.slice(1);
+        const c = JSON.parse(fs.readFileSync(path.join(dir, "tailor.json"), "utf8"));
+        const abs = (s) => { if (s && s.path) s.path = path.join(dir, s.path); };
+        for (const k of ["items", "categories", "accounts"]) abs(c[k]);
+        for (const pl of c.price_lists) abs(pl.prices);
+        new Function("c", js)(c);
+        fs.writeFileSync(out, JSON.stringify(c, null, 2));
+      ' "$b2b" "$work/$1.json" "$2"
+    }
+    PRICES='(table) => (pl) => { pl.prices = {postgres: {dsn_env: "TAILOR_PG_DSN", query: `select sku, unit_price, min_quantity from ${table} where list = ${"\x27"}${pl.prices.path.replace(/.*prices-|\.csv$/g, "")}${"\x27"} order by pos`}, map: {item: "sku", price: "unit_price"}}; }'
+    b2b_config csv ''
+    b2b_config pg "c.accounts = {postgres: {dsn_env: \"TAILOR_PG_DSN\", table: \"crm_accounts\"}, map: {id: \"account_id\", name: \"display_name\"}};
+                   c.price_lists.forEach(($PRICES)(\"contract_prices\"))"
+    for n in csv pg; do
+      "$tailor" build --config "$work/$n.json" --out "$work/$n.tsnap" 2>"$work/$n.err" || { fail "$n: build failed"; cat "$work/$n.err" >&2; }
+    done
+    cmp "$work/csv.tsnap" "$work/pg.tsnap" && echo "ok: accounts and price lists from PostgreSQL == from CSV" \
+      || fail "the PostgreSQL B2B snapshot differs from the CSV one"
+    b2b_config bad_prices "c.price_lists.forEach(($PRICES)(\"bad_prices\"))"
+    expect bad_prices 1 "postgres:price_lists\[0\]\.prices\.postgres\.query row [0-9]+: field 'price' \(column 'unit_price'\)|postgres:price_lists\[0\]\.prices\.postgres\.query row [0-9]+: .*price"
+    grep -Eq "min_quantity" "$work/bad_prices.err" && echo "ok: bad_prices: min_quantity 0 reported" \
+      || { fail "bad_prices: min_quantity not reported"; cat "$work/bad_prices.err" >&2; }
+    b2b_config missing_account_column "c.accounts = {postgres: {dsn_env: \"TAILOR_PG_DSN\", table: \"crm_accounts\"}, map: {id: \"acct\"}}"
+    expect missing_account_column 1 "postgres:crm_accounts: accounts.map.id: unknown column 'acct'"
+    ;;
+  events)
+    # The same events as a typed table and as NDJSON written from it, so both carry the same data.
+    "${psql[@]}" <<'SQL'
+CREATE TABLE events (n serial, user_id text, kind text, item text, query text, ts timestamptz,
+  purposes text[], account text, segments text[]);
+INSERT INTO events (user_id, kind, item, query, ts, purposes, account, segments) VALUES
+  ('fan', 'consent', NULL, NULL, '2025-11-23 12:13:20+00', '{personalization}', NULL, NULL),
+  ('fan', 'view', 'i01', NULL, '2025-11-23 15:00:00+00', NULL, NULL, NULL),
+  ('fan', 'view', 'i08', NULL, '2025-11-23 17:46:40+00', NULL, NULL, NULL),
+  ('fan', 'cart', 'i08', NULL, '2025-11-23 20:33:20+00', NULL, NULL, NULL),
+  ('fan', 'purchase', 'i08', NULL, '2025-11-23 23:20:00+00', NULL, NULL, NULL),
+  ('fan', 'search', NULL, 'trail running shoes', '2025-11-24 01:00:00+00', NULL, NULL, NULL),
+  ('ana', 'view', 'i02', NULL, '2025-11-22 08:00:00+00', NULL, NULL, NULL),
+  ('ana', 'view', 'i99', NULL, '2025-11-22 08:05:00+00', NULL, NULL, NULL),
+  ('ana', 'consent', NULL, NULL, '2025-11-22 08:00:00+00', '{}', NULL, NULL),
+  ('ana', 'identify', NULL, NULL, '2025-11-22 09:00:00+00', NULL, 'acct-7', '{vip,newsletter}'),
+  ('bo', 'view', 'i03', NULL, '2025-11-21 10:00:00+00', NULL, NULL, NULL),
+  ('bo', 'view', 'i03', NULL, '2025-11-21 10:00:00+00', NULL, NULL, NULL);
+-- Segment membership from a CRM table, read as identify events.
+CREATE TABLE crm (customer text, tiers text, updated timestamptz);
+INSERT INTO crm VALUES ('fan', 'gold|vip', '2025-11-24 02:00:00+00'), ('bo', 'silver', '2025-11-24 02:00:00+00');
+CREATE TABLE bad_events AS SELECT * FROM events;
+UPDATE bad_events SET kind = 'bogus' WHERE n = 3;
+UPDATE bad_events SET user_id = NULL WHERE n = 5;
+UPDATE bad_events SET item = NULL WHERE n = 7;
+SQL
+    "${psql[@]}" -tA -c "select json_strip_nulls(json_build_object('user', user_id, 'type', kind, 'item', item,
+        'query', query, 'ts', extract(epoch from ts)::bigint, 'purposes', purposes, 'account', account,
+        'segments', segments)) from events order by n" >"$work/events.ndjson"
+    config csv ''
+    "$tailor" build --config "$work/csv.json" --out "$work/basics.tsnap" || fail "basics: build failed"
+    profiles() {  # profiles NAME ARGS...: tailor profiles into $work/NAME, stderr in $work/NAME.err
+      local name=$1; shift
+      "$tailor" profiles --snapshot "$work/basics.tsnap" --out "$work/$name" --now 2025-11-25T00:00:00Z "$@" \
+        2>"$work/$name.err"
+    }
+    same_profiles() {  # same_profiles A B: the same .tprof files with the same bytes
+      local a=$1 b=$2 f n=0
+      for f in "$work/$a"/*.tprof; do
+        cmp -s "$f" "$work/$b/$(basename "$f")" || { fail "$b: $(basename "$f") differs from $a's"; return; }
+        n=$((n + 1))
+      done
+      [[ $(ls "$work/$b" | grep -c '\.tprof$') -eq $n && $n -gt 0 ]] || { fail "$b: not the $n profiles of $a"; return; }
+      echo "ok: $b: the same $n profiles as $a"
+    }
+    profiles ndjson --events "$work/events.ndjson" || fail "ndjson: profiles failed"
+    # The tenant config names the source (tailor.json#events), a map renames user_id and kind.
+    node -e '
+      const fs = require("fs"), [f] = process.argv.slice(1), c = JSON.parse(fs.readFileSync(f, "utf8"));
+      c.events = {postgres: {dsn_env: "TAILOR_PG_DSN", table: "events", order_by: "n"},
+                  map: {user: "user_id", type: "kind"}};
+      fs.writeFileSync(f, JSON.stringify(c, null, 2));
+    ' "$work/csv.json"
+    profiles table --events-source "$work/csv.json#events" --json >"$work/table.json" || fail "table: profiles failed"
+    same_profiles ndjson table
+    grep -q '"events":12' "$work/table.json" && grep -q '"skipped":1' "$work/table.json" \
+      && echo "ok: table: 12 events, 1 skipped (unknown item)" || fail "table: summary: $(cat "$work/table.json")"
+    profiles query --events-source '{"postgres": {"dsn_env": "TAILOR_PG_DSN", "query": "select user_id as user, kind as type, item, query, ts, purposes, account, segments from events order by n"}}' \
+      || fail "query: profiles failed"
+    same_profiles ndjson query
+    # Segments from a CRM table as identify events, applied on top of the previous build.
+    profiles crm --previous "$work/table" --events-source '{"postgres": {"dsn_env": "TAILOR_PG_DSN", "query": "select customer, tiers, updated from crm order by customer"}, "map": {"user": "customer", "type": {"value": "identify"}, "segments": {"column": "tiers", "split": "|"}, "ts": "updated"}}' \
+      --json >"$work/crm.json" || fail "crm: profiles failed"
+    grep -q '"events":2' "$work/crm.json" && grep -q '"previous_profiles":3' "$work/crm.json" \
+      && echo "ok: crm: segment memberships applied incrementally" || fail "crm: summary: $(cat "$work/crm.json")"
+    # Bad rows: source, row and field named; exit 1 and nothing written.
+    rc=0; profiles bad --events-source '{"postgres": {"dsn_env": "TAILOR_PG_DSN", "table": "bad_events", "order_by": "n"}, "map": {"user": "user_id", "type": "kind"}}' || rc=$?
+    [[ $rc -eq 1 ]] || fail "bad: exit $rc, expected 1"
+    for pattern in "postgres:bad_events row 3: field 'type' \(column 'kind'\): unknown event type 'bogus'|postgres:bad_events row 3: field 'type': unknown event type 'bogus'" \
+                   "postgres:bad_events row 5: field 'user'.*is required" \
+                   "postgres:bad_events row 7: field 'item'.*is required"; do
+      grep -Eq -- "$pattern" "$work/bad.err" && echo "ok: bad: /$pattern/" || { fail "bad: stderr lacks /$pattern/:"; cat "$work/bad.err" >&2; }
+    done
+    [[ -z $(ls "$work/bad" 2>/dev/null | grep '\.tprof$') ]] && echo "ok: bad: no profile written" || fail "bad: profiles written"
+    # Missing column: the map names a column the table lacks; exit 1 before any row.
+    rc=0; profiles missing --events-source '{"postgres": {"dsn_env": "TAILOR_PG_DSN", "table": "events"}, "map": {"user": "uid"}}' || rc=$?
+    [[ $rc -eq 1 ]] && grep -q "postgres:events: events.map.user: unknown column 'uid' (the source has: n, user_id" "$work/missing.err" \
+      && echo "ok: missing: $(head -1 "$work/missing.err")" || { fail "missing: exit $rc"; cat "$work/missing.err" >&2; }
+    # Unreachable database: exit 4.
+    rc=0; profiles unreachable --events-source '{"postgres": {"dsn": "postgresql://tailor@127.0.0.1:1/x?connect_timeout=5", "table": "events"}}' || rc=$?
+    [[ $rc -eq 4 ]] && grep -Eq "postgres:events: cannot connect to PostgreSQL: .*(refused|failed)" "$work/unreachable.err" \
+      && echo "ok: unreachable: exit 4" || { fail "unreachable: exit $rc"; cat "$work/unreachable.err" >&2; }
+    # A config without the key, and an unset DSN variable: exit 1 with the path.
+    rc=0; profiles nokey --events-source "$work/csv.json#clicks" || rc=$?
+    [[ $rc -eq 1 ]] && grep -q "clicks: no such key" "$work/nokey.err" && echo "ok: nokey" || { fail "nokey: exit $rc"; cat "$work/nokey.err" >&2; }
+    rc=0; profiles noenv --events-source '{"postgres": {"dsn_env": "TAILOR_TEST_UNSET_DSN", "table": "events"}}' || rc=$?
+    [[ $rc -eq 1 ]] && grep -q "events.postgres.dsn_env: environment variable TAILOR_TEST_UNSET_DSN is not set" "$work/noenv.err" \
+      && echo "ok: noenv" || { fail "noenv: exit $rc"; cat "$work/noenv.err" >&2; }
     ;;
   *) echo "sources.sh: unknown test '$what'" >&2; exit 2 ;;
 esac

@@ -335,3 +335,53 @@ TEST_CASE("sync profiles: the CLI writes <user_hash>.tprof files") {
   Argv half{"profiles", "--snapshot", "x", "--events", "e", "--out", out, "--half-life-days", "0"};
   CHECK(cmd_profiles(half.argc(), half.argv()) == kExitUsage);
 }
+
+TEST_CASE("sync profiles: --events-source reads events from a CSV source with a map, like NDJSON") {
+  Fixture f;
+  f.dir.write("snap.tsnap", std::string(f.bytes.begin(), f.bytes.end()));
+  f.dir.write("events.ndjson",
+              "{\"user\":\"u-1\",\"type\":\"view\",\"item\":\"b2\",\"ts\":1764000000}\n"
+              "{\"user\":\"u-1\",\"type\":\"purchase\",\"item\":\"a1\",\"ts\":1764000100}\n"
+              "{\"user\":\"u-2\",\"type\":\"consent\",\"purposes\":[\"personalization\",\"ads\"],\"ts\":1764000000}\n"
+              "{\"user\":\"u-2\",\"type\":\"identify\",\"account\":\"acct-1\",\"segments\":[\"vip\"],\"ts\":1764000000}\n");
+  f.dir.write("clicks.csv",
+              "visitor,kind,sku,at,purposes,account,segments\n"
+              "u-1,view,b2,2025-11-24T16:00:00Z,,,\n"
+              "u-1,purchase,a1,1764000100,,,\n"
+              "u-2,consent,,1764000000,personalization|ads,,\n"
+              "u-2,identify,,1764000000,,acct-1,vip\n");
+  nlohmann::json cfg = fixture_config();
+  cfg["events"] = {{"path", "clicks.csv"}, {"map", {{"user", "visitor"}, {"type", "kind"}, {"item", "sku"}, {"ts", "at"}}}};
+  const std::string config = f.dir.write("tailor.json", cfg.dump()).string();
+  const std::string snap = (f.dir / "snap.tsnap").string(), now = std::to_string(T + kDay);
+  Argv ndjson{"profiles", "--snapshot", snap, "--events", (f.dir / "events.ndjson").string(), "--out",
+              (f.dir / "a").string(), "--now", now};
+  REQUIRE(cmd_profiles(ndjson.argc(), ndjson.argv()) == kExitOk);
+  Argv csv{"profiles", "--snapshot", snap, "--events-source", config + "#events", "--out", (f.dir / "b").string(),
+           "--now", now};
+  REQUIRE(cmd_profiles(csv.argc(), csv.argv()) == kExitOk);
+  for (const char* user : {"u-1", "u-2"}) {
+    const std::string file = user_hash("acme", user) + ".tprof";
+    CHECK(f.dir.read("a/" + file) == f.dir.read("b/" + file));
+    CHECK_FALSE(f.dir.read("b/" + file).empty());
+  }
+  // The whole object inline, with a bad row: located by source, line and field; exit 1.
+  f.dir.write("bad.csv", "user,type,item,ts\nu-1,view,b2,1764000000\nu-1,like,b2,1764000000\n,view,b2,1\n");
+  Argv bad{"profiles", "--snapshot", snap, "--events-source", "{\"path\": \"" + (f.dir / "bad.csv").string() + "\"}",
+           "--out", (f.dir / "c").string()};
+  CHECK(cmd_profiles(bad.argc(), bad.argv()) == kExitInput);
+  CHECK_FALSE(std::filesystem::exists(f.dir / "c" / (user_hash("acme", "u-1") + ".tprof")));
+  // Missing column, unknown key, both --events and --events-source, unreadable spec file.
+  Argv missing{"profiles", "--snapshot", snap, "--events-source",
+               "{\"path\": \"" + (f.dir / "clicks.csv").string() + "\", \"map\": {\"user\": \"uid\"}}", "--out",
+               (f.dir / "d").string()};
+  CHECK(cmd_profiles(missing.argc(), missing.argv()) == kExitInput);
+  Argv nokey{"profiles", "--snapshot", snap, "--events-source", config + "#clicks", "--out", (f.dir / "d").string()};
+  CHECK(cmd_profiles(nokey.argc(), nokey.argv()) == kExitInput);
+  Argv both{"profiles", "--snapshot", snap, "--events", "e", "--events-source", config + "#events", "--out", "x"};
+  CHECK(cmd_profiles(both.argc(), both.argv()) == kExitUsage);
+  Argv nofile{"profiles", "--snapshot", snap, "--events-source", (f.dir / "none.json").string(), "--out", "x"};
+  CHECK(cmd_profiles(nofile.argc(), nofile.argv()) == kExitIo);
+  // tailor build accepts (and ignores) the events key.
+  CHECK(build_in(f.dir, cfg).ok);
+}

@@ -8,6 +8,7 @@
 #include "file_io.h"
 #include "json_parse.h"
 #include "signing.h"
+#include "signing_config.h"
 #include "tailor/sha256.h"
 #include "test_sync_helpers.h"
 
@@ -230,4 +231,71 @@ TEST_CASE("sync signing: invalid snapshot exits 3, bad key 1, missing files 4, u
   CHECK(f.verify(f.pub("a"), 1, f.snap) == kExitInput);
   CHECK(f.sign("a", f.snap, {"--force"}) == kExitOk);
   CHECK(f.verify(f.pub("a"), 1, f.snap) == kExitOk);
+}
+
+TEST_CASE("sync signing: the tenant's signing policy in tailor.json (required K of named approvers)") {
+  SignFixture f;
+  nlohmann::json cfg = fixture_config();
+  std::string b_hex = read_all(f.pub("b"));
+  while (!b_hex.empty() && (b_hex.back() == '\n' || b_hex.back() == ' ')) b_hex.pop_back();
+  cfg["signing"] = {{"required", 2},
+                    {"approvers", {{{"name", "alice"}, {"key_file", "keys/a.pub"}}, {{"name", "bob"}, {"key", b_hex}}}}};
+  const std::string config = f.dir.write("tailor.json", cfg.dump()).string();
+  Argv build{"build", "--config", config, "--out", f.snap};
+  REQUIRE(cmd_build(build.argc(), build.argv()) == kExitOk);  // the policy is valid config
+  auto verify = [&](const std::string& snapshot) {
+    return SignFixture::run(cmd_verify, {"verify", snapshot, "--config", config, "--sig", f.sig});
+  };
+  CHECK(verify(f.snap) == kExitInput);  // unsigned
+  REQUIRE(f.sign("a", f.snap) == kExitOk);
+  CHECK(verify(f.snap) == kExitInput);  // under-signed: 1 of 2
+  REQUIRE(f.sign("c", f.snap) == kExitOk);
+  CHECK(verify(f.snap) == kExitInput);  // c is no approver
+  REQUIRE(f.sign("b", f.snap) == kExitOk);
+  CHECK(verify(f.snap) == kExitOk);
+  std::string bytes = read_all(f.snap);
+  bytes[bytes.size() / 3] ^= 1;
+  CHECK(verify(f.dir.write("tampered.tsnap", bytes).string()) == kExitInput);
+  CHECK(SignFixture::run(cmd_verify, {"verify", f.snap, "--config", config, "--pub", f.pub("a")}) == kExitUsage);
+
+  SigningConfig policy;
+  ErrorList errors;
+  REQUIRE(read_signing_config(config, policy, errors));
+  CHECK(policy.required == 2);
+  REQUIRE(policy.approvers.size() == 2);
+  CHECK(approver_name(policy, policy.approvers[1].key.key_id) == "bob");
+}
+
+TEST_CASE("sync signing: a bad signing policy fails the build and verify with its place") {
+  SignFixture f;
+  std::string a_hex = read_all(f.pub("a"));
+  while (!a_hex.empty() && (a_hex.back() == '\n' || a_hex.back() == ' ')) a_hex.pop_back();
+  auto check = [&](const nlohmann::json& signing, const std::string& message) {
+    nlohmann::json cfg = fixture_config();
+    cfg["signing"] = signing;
+    BuildRun run = build_in(f.dir, cfg);
+    CHECK_FALSE(run.ok);
+    INFO(joined(run.errors));
+    CHECK(has_error(run.errors, message));
+    SigningConfig policy;
+    ErrorList errors;
+    CHECK_FALSE(read_signing_config(f.dir / "tailor.json", policy, errors));
+    CHECK(has_error(errors, message));
+  };
+  check({{"required", 3}, {"approvers", {{{"name", "alice"}, {"key", a_hex}}}}},
+        "tailor.json: signing.required: 3 signatures required but only 1 approver listed");
+  check({{"required", 2}, {"approvers", {{{"name", "alice"}, {"key", a_hex}}, {{"name", "bob"}, {"key", a_hex}}}}},
+        "signing.approvers[1].key: duplicate id");
+  check({{"required", 1}, {"approvers", {{{"name", "alice"}, {"key", "abc"}}}}},
+        "signing.approvers[0].key: not a public key");
+  check({{"required", 1}, {"approvers", {{{"name", "alice"}, {"key_file", "keys/none.pub"}}}}},
+        "signing.approvers[0].key_file: ");
+  check({{"required", 1}, {"approvers", nlohmann::json::array()}}, "signing.approvers: expected an array of 1 to 64");
+  check({{"required", 0}, {"approvers", {{{"name", "alice"}, {"key", a_hex}}}}}, "signing.required");
+  nlohmann::json none = fixture_config();
+  f.dir.write("tailor.json", none.dump());
+  SigningConfig policy;
+  ErrorList errors;
+  CHECK_FALSE(read_signing_config(f.dir / "tailor.json", policy, errors));
+  CHECK(has_error(errors, "signing: not set"));
 }
