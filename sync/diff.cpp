@@ -707,7 +707,8 @@ ordered_json diff_snapshots(const Snapshot& a, const Snapshot& b, const DiffOpti
                             {"max_size", sl.max_size()},
                             {"in_stock_only", sl.in_stock_only()},
                             {"exclude_purchased", sl.exclude_purchased()},
-                            {"exclude_viewed", sl.exclude_viewed()}};
+                            {"exclude_viewed", sl.exclude_viewed()},
+                            {"condition", condition(sl.condition())}};
       };
     };
     diff_entities(entities(ra.slots(), f(a)), entities(rb.slots(), f(b)), s);
