@@ -6,6 +6,7 @@
 #include "b2b.h"
 #include "config_reader.h"
 #include "signing_config.h"
+#include "diversity_config.h"
 #include "inventory.h"
 #include "json_parse.h"
 #include "targeting_config.h"
@@ -205,7 +206,7 @@ void parse_slots(ConfigReader& r, const json& root, Config& c) {
     std::string p = at("slots", i);
     const json& s = (*v)[i];
     if (!r.object(s, p, {"id", "strategy", "source", "size", "max_size", "in_stock_only", "exclude_purchased",
-                         "exclude_viewed", "condition", "filters", "stages"}))
+                         "exclude_viewed", "condition", "filters", "stages", "diversity"}))
       continue;
     SlotConfig sc;
     auto id = r.id(s, "id", p);
@@ -237,6 +238,7 @@ void parse_slots(ConfigReader& r, const json& root, Config& c) {
     parse_condition(r, s, p, sc.condition, sc.condition_segments);
     parse_plugin_uses(r, s, "filters", p, PluginKind::kFilter, sc.filters);
     parse_plugin_uses(r, s, "stages", p, PluginKind::kStage, sc.stages);
+    sc.diversity = parse_diversity(r, s, p, c);
     if (!id || !strategy) continue;
     sc.id = *id;
     sc.strategy = IdRef{*strategy, at(p, "strategy")};

@@ -77,6 +77,14 @@ struct StrategyConfig {
   std::vector<TermConfig> terms;
 };
 
+// A slot's diversity stage (docs/config.md#diversity); parsed in diversity_config.cpp.
+struct DiversityConfig {
+  uint16_t max_per_brand = 0, max_per_category = 0;  // 0: no cap
+  bool drop_over_cap = false;                        // "over_cap": "drop" (default "demote")
+  uint16_t mmr_window = 0;                           // 0: no MMR
+  float mmr_lambda = 1.0f;
+};
+
 struct SlotConfig {
   std::string id;
   IdRef strategy;
@@ -90,6 +98,7 @@ struct SlotConfig {
   std::vector<uint8_t> condition;        // compiled JsonLogic (docs/targeting.md); empty: none
   std::vector<IdRef> condition_segments; // segment ids the condition names
   std::vector<PluginUseConfig> filters, stages;  // filter and stage plugins
+  std::optional<DiversityConfig> diversity;
 };
 
 struct NumberMatch {

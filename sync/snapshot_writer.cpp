@@ -6,6 +6,7 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include "plugin_config.h"
+#include "diversity_config.h"
 #include "tailor/snapshot.h"
 
 namespace tailor::sync {
@@ -162,6 +163,7 @@ Offset<fb::Slot> write_slot(FlatBufferBuilder& fbb, const ResolvedSlot& s) {
   };
   auto filters = plugin_refs(c.filters);
   auto stages = plugin_refs(c.stages);
+  auto diversity = write_diversity(fbb, c.diversity);
   fb::SlotBuilder b(fbb);
   b.add_id(id);
   b.add_source(c.source);
@@ -175,6 +177,7 @@ Offset<fb::Slot> write_slot(FlatBufferBuilder& fbb, const ResolvedSlot& s) {
   b.add_condition(condition);
   if (!c.filters.empty()) b.add_filters(filters);
   if (!c.stages.empty()) b.add_stages(stages);
+  if (!diversity.IsNull()) b.add_diversity(diversity);
   return b.Finish();
 }
 

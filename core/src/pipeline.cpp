@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "tailor/b2b.h"
+#include "tailor/diversity.h"
 #include "tailor/explain.h"
 #include "tailor/json_writer.h"
 #include "tailor/policy.h"
@@ -339,6 +340,8 @@ struct SlotResult {
   std::span<uint32_t> policy_no_profile;  // per policy: survivors scored without profile terms
   bool skipped = false;                   // the slot's condition is false: no items
   PluginSlotState plugins;                // filter/stage plugin counts and stage notes
+  std::span<DiversityNote> diversity;     // parallel to ranked when the slot has diversity, else empty
+  DiversityStats diversity_stats;
 };
 
 Status gather_candidates(Context& cx, const fb::Slot& slot, const SlotRequest& sr, SlotResult& res,
@@ -541,9 +544,11 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
   for (size_t c = 0; c < cand.size(); ++c)
     if (!pinned[c]) order[m++] = static_cast<uint32_t>(c);
   const size_t take = std::min(k, m);
-  std::partial_sort(order.begin(), order.begin() + take, order.begin() + m, [&](uint32_t a, uint32_t b) {
-    return ranks_before(score[a], a, score[b], b);
-  });
+  const fb::Diversity* diversity = slot.diversity();
+  if (!diversity)
+    std::partial_sort(order.begin(), order.begin() + take, order.begin() + m, [&](uint32_t a, uint32_t b) {
+      return ranks_before(score[a], a, score[b], b);
+    });
 
   // Merge: pins at their positions (earlier rules first), ranked items fill the rest.
   res.ranked = cx.arena.alloc<uint32_t>(k);
@@ -564,13 +569,37 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
     slot_c[pos] = pins[p].c;
     pin_rule[pos] = pins[p].rule;
   }
+  // Diversity (core/src/diversity.cpp) chooses which unpinned candidates fill the free places.
+  std::span<uint32_t> fill = order.first(take);
+  std::span<DiversityNote> notes;
+  if (diversity) {
+    auto placed = cx.arena.alloc<uint32_t>(k);
+    size_t nplaced = 0;
+    for (size_t i = 0; i < k; ++i)
+      if (slot_c[i] >= 0) placed[nplaced++] = cand[slot_c[i]];
+    fill = cx.arena.alloc<uint32_t>(k - nplaced);
+    notes = cx.arena.alloc<DiversityNote>(k - nplaced);
+    fill = fill.first(diversify(cx.snap, *diversity, cand, score, order.first(m), placed.first(nplaced),
+                                k - nplaced, cx.arena, fill, notes, res.diversity_stats));
+    // Score rank: the r-th unpinned candidate by score would have taken the r-th free place.
+    auto free_pos = cx.arena.alloc<uint32_t>(k - nplaced);
+    for (size_t i = 0, f = 0; i < k; ++i)
+      if (slot_c[i] < 0) free_pos[f++] = static_cast<uint32_t>(i);
+    for (size_t j = 0; j < fill.size(); ++j) {
+      const uint32_t r = notes[j].score_order;
+      notes[j].score_rank = r < k - nplaced ? free_pos[r] + 1 : static_cast<uint32_t>(r + nplaced + 1);
+    }
+  }
+  auto slot_note = cx.arena.alloc<int32_t>(k);
   size_t next = 0;
   for (size_t i = 0; i < k; ++i) {
     int32_t rule = -1;
+    slot_note[i] = -1;
     if (slot_c[i] >= 0) rule = pin_rule[i];
-    else if (next < take) slot_c[i] = order[next++];
+    else if (next < fill.size()) { slot_note[i] = static_cast<int32_t>(next); slot_c[i] = fill[next++]; }
     res.pinned_by[i] = rule;
   }
+  if (diversity) res.diversity = cx.arena.alloc<DiversityNote>(k);
   // Compact (only when pins could not fill and ranked ran out).
   size_t out = 0;
   for (size_t i = 0; i < k; ++i) {
@@ -578,12 +607,31 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
     res.ranked[out] = cand[slot_c[i]];
     res.scores[out] = score[slot_c[i]];
     res.pinned_by[out] = res.pinned_by[i];
+    if (diversity) {
+      res.diversity[out] = slot_note[i] >= 0 ? notes[slot_note[i]] : DiversityNote{};
+      if (slot_note[i] >= 0 && res.diversity[out].score_rank != out + 1) ++res.diversity_stats.moved;
+    }
     ++out;
   }
+  if (diversity) res.diversity = res.diversity.first(out);
   res.ranked = res.ranked.first(out);
   res.scores = res.scores.first(out);
   res.pinned_by = res.pinned_by.first(out);
-  return run_plugin_stages(plugin_base, slot, res.ranked, res.scores, res.pinned_by, res.plugins);
+  if (!diversity || !slot.stages() || slot.stages()->size() == 0)
+    return run_plugin_stages(plugin_base, slot, res.ranked, res.scores, res.pinned_by, res.plugins);
+  // Stage plugins may reorder or drop places: keep each item's diversity note with the item.
+  auto before = cx.arena.alloc<uint32_t>(out);
+  std::copy(res.ranked.begin(), res.ranked.end(), before.begin());
+  auto old_notes = res.diversity;
+  if (Status st = run_plugin_stages(plugin_base, slot, res.ranked, res.scores, res.pinned_by, res.plugins); !st.ok())
+    return st;
+  res.diversity = cx.arena.alloc<DiversityNote>(res.ranked.size());
+  for (size_t i = 0; i < res.ranked.size(); ++i) {
+    res.diversity[i] = DiversityNote{};
+    for (size_t j = 0; j < out; ++j)
+      if (before[j] == res.ranked[i]) { res.diversity[i] = old_notes[j]; break; }
+  }
+  return Status::Ok();
 }
 
 // Units of `item` priced for this slot: the slot item's own quantity, else the request's.
@@ -662,6 +710,8 @@ void write_item(Context& cx, JsonWriter& w, const SlotResult& res, size_t i, con
     w.end_array();
     if (cx.b2b.pricing) write_approval_explain(cx.snap, cx.b2b, quote, w);
     write_stage_notes(w, *root.slots()->Get(res.slot), res.plugins, item);
+    if (!res.diversity.empty() && res.pinned_by[i] < 0)
+      write_diversity_note(w, res.diversity[i], static_cast<uint32_t>(i + 1));
     w.end_object();
   }
   w.end_object();
@@ -696,6 +746,7 @@ void write_slot(Context& cx, JsonWriter& w, const SlotResult& res, const std::ve
     if (!ts.active) w.string(ts.term->name() ? sv(ts.term->name()) : term_kind_name(ts.term->kind()));
   w.end_array();
   write_policies(w, cx.snap, cx.policies, res.policy_removed, res.policy_no_profile);
+  if (slot.diversity()) write_diversity_stats(w, res.diversity_stats);
   w.end_object();
 }
 

@@ -212,6 +212,8 @@ Status Snapshot::validate(const SnapshotLimits& limits) {
           (sl->source_index() < 0 || static_cast<uint32_t>(sl->source_index()) >= len(root_->collections())))
         return invalid("slot '" + std::string(sv(sl->id())) + "' collection index");
       if (sl->source() > fb::SourceKind::MAX) return invalid("slot '" + std::string(sv(sl->id())) + "' source kind");
+      if (const fb::Diversity* d = sl->diversity(); d && !(d->mmr_lambda() >= 0.0f && d->mmr_lambda() <= 1.0f))
+        return invalid("slot '" + std::string(sv(sl->id())) + "' diversity mmr_lambda outside [0, 1]");
     }
 
   if (root_->rules())
