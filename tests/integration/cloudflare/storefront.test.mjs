@@ -32,7 +32,7 @@ before(async () => {
     bindings: { TAILOR_DEFAULT_TENANT: config.tenant.id, TAILOR_SITE: 'us', TAILOR_DEMO: '1' } }));
   url = await mf.ready;
   const kv = await mf.getKVNamespace('TAILOR_KV');
-  const profiles = new Map(readdirSync(join(tmp, 'profiles'))
+  const profiles = new Map(readdirSync(join(tmp, 'profiles')).filter((f) => f.endsWith('.tprof'))
     .map((f) => [f.replace(/\.tprof$/, ''), new Uint8Array(readFileSync(join(tmp, 'profiles', f)))]));
   await publish(kv, config.tenant.id, { bytes: new Uint8Array(readFileSync(join(tmp, 's.tsnap'))), version: config.version, profiles });
   await kv.put('page:/', readFileSync(join(repo, 'edge-adapters/cloudflare/demo/storefront.html'), 'utf8'));
