@@ -7,6 +7,7 @@
 #include "config_reader.h"
 #include "signing_config.h"
 #include "diversity_config.h"
+#include "experiments_config.h"
 #include "inventory.h"
 #include "json_parse.h"
 #include "targeting_config.h"
@@ -337,7 +338,8 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   ConfigReader r(c.file, base_dir, errors);
   if (!r.object(root, "", {"$schema", "schema", "tenant", "version", "built_at", "sites", "categories", "brands",
                            "items", "attributes", "embedding", "collections", "deny", "strategies", "slots", "rules",
-                           "segments", "policies", "inventory", "accounts", "roles", "price_lists", "events", "signing"}))
+                           "segments", "policies", "inventory", "accounts", "roles", "price_lists", "events", "signing",
+                           "experiments"}))
     return false;
   if (auto schema = r.integer(root, "schema", "", 0, INT32_MAX, true); schema && *schema != 1)
     r.error("schema", "config schema " + std::to_string(*schema) + " is not supported (this tailor reads 1)");
@@ -368,6 +370,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   parse_policies(r, root, c);
   parse_b2b_config(r, root, c);
   parse_signing(r, root, c.signing);
+  parse_experiments(r, root, c);
   check_condition_refs(r, c);
   return errors.messages().size() == before && !errors.full();
 }

@@ -173,6 +173,35 @@ struct B2BConfig {
   std::vector<PriceListConfig> price_lists;
 };
 
+// An experiment as written (docs/experiments.md); parsed, resolved and written by
+// sync/experiments_config.cpp.
+struct VariationConfig {
+  std::string key, where;                                   // where: "experiments[0].variations[1]"
+  std::optional<IdRef> strategy;                             // replaces the slot's strategy
+  std::vector<std::pair<std::string, float>> term_weights;   // term name -> weight (sorted by name)
+  std::vector<IdRef> rules_off;
+  std::optional<double> successes, trials;                   // bandit statistics
+};
+
+struct ExperimentConfig {
+  std::string id, seed, hash_attribute, where;  // seed "" = id; hash_attribute "" = "user.id"
+  std::optional<std::string> purpose;           // consent purpose; nullopt = none required
+  int hash_version = 2;
+  double coverage = 1;
+  std::vector<double> weights;                  // empty = equal (fixed allocation)
+  std::string namespace_id;                     // "" = none
+  double namespace_start = 0, namespace_end = 1;
+  std::vector<IdRef> slots;
+  std::vector<VariationConfig> variations;
+  std::optional<IdRef> forced;                  // status "stopped": the variation everyone gets
+  bool stopped = false;
+  uint8_t allocation = 0;                       // 0 fixed, 1 epsilon_greedy, 2 thompson
+  double epsilon = 0;
+  std::optional<SourceSpec> stats;              // records: variation, successes, trials
+  std::vector<uint8_t> condition;               // compiled JsonLogic (docs/targeting.md); empty: none
+  std::vector<IdRef> condition_segments;        // segment ids the condition names
+};
+
 struct Config {
   std::string file;  // the config's name in messages
   std::string tenant_id, tenant_name;
@@ -194,6 +223,7 @@ struct Config {
   std::vector<PolicyConfig> policies;
   B2BConfig b2b;
   SigningConfig signing;  // checked by build, enforced by `tailor verify --config` (signing_config.h)
+  std::vector<ExperimentConfig> experiments;
 };
 
 constexpr size_t kMaxSites = 64;

@@ -106,6 +106,27 @@ std::string experiment_line(const oj& e) {
   return s;
 }
 
+// An exposure record: "experiment: variation, propensity p (allocation, how; slots a, b)".
+std::string exposure_line(const oj& e) {
+  if (!e.is_object()) return text(e);
+  std::string s = text(e.value("experiment", oj("?")));
+  if (e.contains("variation")) s += ": " + text(e["variation"]);
+  if (e.contains("propensity")) s += ", propensity " + text(e["propensity"]);
+  std::string how;
+  for (const char* k : {"allocation", "how"})
+    if (e.contains(k)) how += (how.empty() ? "" : ", ") + text(e[k]);
+  if (e.contains("slots") && e["slots"].is_array() && !e["slots"].empty()) {
+    std::string slots;
+    for (const oj& x : e["slots"]) slots += (slots.empty() ? "" : ", ") + text(x);
+    how += (how.empty() ? "slots " : "; slots ") + slots;
+  }
+  for (auto it = e.begin(); it != e.end(); ++it)
+    if (!one_of(it.key(), {"experiment", "variation", "index", "propensity", "allocation", "how", "slots"}))
+      how += (how.empty() ? "" : ", ") + it.key() + "=" + text(it.value());
+  if (!how.empty()) s += " (" + how + ")";
+  return s;
+}
+
 void render_slot(std::string& out, const oj& slot) {
   const oj& items = slot.contains("items") && slot["items"].is_array() ? slot["items"] : oj::array();
   out += "\nSlot " + text(slot.value("id", oj("?")));
@@ -254,6 +275,13 @@ std::string render_decision(const oj& d) {
       }
     else field(out, "experiments", compact(e));
   }
+  if (d.contains("exposures")) {  // docs/experiments.md: one record per experiment the visitor is in
+    const oj& x = d["exposures"];
+    if (x.is_array() && x.empty()) field(out, "exposures", "none");
+    else if (x.is_array())
+      for (const oj& e : x) field(out, "exposure", exposure_line(e));
+    else field(out, "exposures", compact(x));
+  }
   if (d.contains("condition_errors") && d["condition_errors"].is_array())
     for (const oj& e : d["condition_errors"]) {  // conditions that could not be evaluated (counted as false)
       if (!e.is_object()) { field(out, "condition error", text(e)); continue; }
@@ -261,8 +289,8 @@ std::string render_decision(const oj& d) {
                                         " treated as false: " + text(e.value("error", oj(""))));
     }
   for (auto it = d.begin(); it != d.end(); ++it)
-    if (!one_of(it.key(), {"tenant", "snapshot", "now", "site", "personalized", "segments", "experiments", "slots",
-                           "condition_errors"}))
+    if (!one_of(it.key(), {"tenant", "snapshot", "now", "site", "personalized", "segments", "experiments", "exposures",
+                           "slots", "condition_errors"}))
       field(out, it.key(), compact(it.value()));
   if (d.contains("slots") && d["slots"].is_array())
     for (const oj& slot : d["slots"])

@@ -188,6 +188,7 @@ void resolve(const Config& config, const Catalog& catalog, Resolved& out, ErrorL
   out = Resolved();
   Resolver(config, catalog, errors).run(out);
   resolve_policies(config, catalog, out.policies, errors);
+  resolve_experiments(config, out.strategies, out.slots, out.experiments, errors);
 }
 
 }  // namespace tailor::sync

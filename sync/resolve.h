@@ -8,6 +8,7 @@
 #include "b2b.h"
 #include "catalog.h"
 #include "config.h"
+#include "experiments_config.h"
 #include "policies.h"
 
 namespace tailor::sync {
@@ -66,6 +67,7 @@ struct Resolved {
   std::vector<ResolvedDeny> deny_lists;
   std::vector<ResolvedPolicy> policies;
   B2BData b2b;  // accounts, roles, price lists (filled by load_b2b)
+  std::vector<ResolvedExperiment> experiments;
 };
 
 // True for the term kinds that read the visitor's profile.

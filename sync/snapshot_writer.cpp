@@ -292,6 +292,7 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   auto segments_v = fbb.CreateVector(segments);
   auto policies_v = write_policies(fbb, r.policies);
   auto b2b = write_b2b(fbb, r.b2b);
+  auto experiments_v = write_experiments(fbb, r.experiments);  // null when there are none
 
   fb::SnapshotBuilder b(fbb);
   b.add_schema_version(kSchemaVersion);
@@ -311,6 +312,7 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   b.add_segments(segments_v);
   b.add_policies(policies_v);
   add_b2b(b, b2b);
+  b.add_experiments(experiments_v);
   fb::FinishSnapshotBuffer(fbb, b.Finish());
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }

@@ -85,6 +85,8 @@ void check_condition_refs(ConfigReader& r, const Config& c) {
     for (const IdRef& ref : rule.condition_segments) known(ref);
   for (const SlotConfig& slot : c.slots)
     for (const IdRef& ref : slot.condition_segments) known(ref);
+  for (const ExperimentConfig& e : c.experiments)
+    for (const IdRef& ref : e.condition_segments) known(ref);
   for (size_t i = 0; i < c.segments.size(); ++i)
     for (const IdRef& ref : c.segments[i].condition_segments) {
       auto it = known(ref);

@@ -5,6 +5,7 @@
 
 #include "tailor/b2b.h"
 #include "tailor/diversity.h"
+#include "tailor/experiments.h"
 #include "tailor/explain.h"
 #include "tailor/json_writer.h"
 #include "tailor/policy.h"
@@ -35,6 +36,7 @@ struct Context {
   PolicyState policies = {};                // compliance policies in effect for this request
   B2BContext b2b = {};                      // account, entitlements, price lists, spending limit
   const PluginContext* plugins = nullptr;   // the current slot's plugin context (no params)
+  ExperimentState experiments = {};         // variations assigned to this request (experiments.cpp)
 };
 
 bool contains_sorted(std::span<const uint32_t> v, uint32_t x) { return std::binary_search(v.begin(), v.end(), x); }
@@ -294,6 +296,7 @@ void accumulate(const TermState& ts, std::span<const uint32_t> cand, std::span<f
 
 // Slot, site, schedule, then the rule's condition (evaluated once per request, cached).
 bool rule_in_scope(Context& cx, const fb::Rule& r, uint32_t rule_index, int32_t slot) {
+  if (experiment_rule_off(cx.experiments, cx.snap, slot, rule_index)) return false;
   if (r.slots() && r.slots()->size() && !contains(r.slots(), static_cast<uint32_t>(slot))) return false;
   if (r.sites() && r.sites()->size() && (cx.site < 0 || !contains(r.sites(), static_cast<uint32_t>(cx.site))))
     return false;
@@ -329,6 +332,7 @@ bool denied(std::span<const DenyRange> lists, uint32_t item) {
 
 struct SlotResult {
   int32_t slot;
+  int32_t strategy = -1;               // the slot's strategy, or the one its experiment variation uses
   const SlotRequest* req = nullptr;
   uint32_t candidates = 0;
   uint32_t filtered[static_cast<int>(FilterReason::kCount)] = {};
@@ -480,11 +484,14 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
   run_plugin_filters(plugin_base, slot, cand, res.plugins);
 
   // Scoring, one term (column) at a time, summed in term order.
-  const fb::Strategy& strat = *root.strategies()->Get(slot.strategy());
+  res.strategy = experiment_strategy(cx.experiments, cx.snap, res.slot, slot.strategy());
+  const fb::Strategy& strat = *root.strategies()->Get(res.strategy);
   terms.clear();
   if (strat.terms())
     for (auto* t : *strat.terms()) {
       terms.push_back(prepare_term(cx, t));
+      terms.back().weight = experiment_term_weight(cx.experiments, cx.snap, res.slot,
+                                                   t->name() ? sv(t->name()) : term_kind_name(t->kind()), t->weight());
     }
   auto score = cx.arena.zeroed<float>(cand.size());
   // Consent policies: covered candidates are scored without profile-based terms.
@@ -683,8 +690,8 @@ void write_item(Context& cx, JsonWriter& w, const SlotResult& res, size_t i, con
       w.begin_object();
       w.key("name"); w.string(ts.term->name() ? sv(ts.term->name()) : term_kind_name(ts.term->kind()));
       w.key("value"); w.number(v);
-      w.key("weight"); w.number(ts.term->weight());
-      w.key("contribution"); w.number(ts.term->weight() * v);
+      w.key("weight"); w.number(ts.weight);
+      w.key("contribution"); w.number(ts.weight * v);
       w.end_object();
     }
     w.end_array();
@@ -722,7 +729,7 @@ void write_slot(Context& cx, JsonWriter& w, const SlotResult& res, const std::ve
   const fb::Slot& slot = *root.slots()->Get(res.slot);
   w.begin_object();
   w.key("id"); w.string(sv(slot.id()));
-  w.key("strategy"); w.string(sv(root.strategies()->Get(slot.strategy())->id()));
+  w.key("strategy"); w.string(sv(root.strategies()->Get(res.strategy >= 0 ? res.strategy : slot.strategy())->id()));
   if (res.skipped) { w.key("skipped"); w.string("condition"); }
   w.key("items");
   w.begin_array();
@@ -782,6 +789,7 @@ Status decide(const Snapshot& snap, const Request& req, const Profile* profile, 
   cx.policies = prepare_policies(
       snap, req, profile, [](const void* t, int32_t s) { return static_cast<const Targeting*>(t)->in_segment(s); },
       &cx.targeting, arena);
+  if (Status st = prepare_experiments(snap, req, profile, cx.targeting, arena, cx.experiments); !st.ok()) return st;
 
   std::vector<SlotResult> results(req.slots.size());
   std::vector<std::vector<TermState>> terms(req.slots.size());
@@ -810,6 +818,7 @@ Status decide(const Snapshot& snap, const Request& req, const Profile* profile, 
       if (cx.in_segment(static_cast<int32_t>(g))) w.string(sv(root.segments()->Get(static_cast<uint32_t>(g))->id()));
     w.end_array();
   }
+  write_experiments(w, snap, cx.experiments);  // only when the snapshot defines experiments
   w.key("slots");
   w.begin_array();
   for (size_t s = 0; s < results.size(); ++s) write_slot(cx, w, results[s], terms[s]);

@@ -101,6 +101,21 @@ Status read_context(const json& v, const RequestLimits& limits) {
   return Status::Ok();
 }
 
+// assignments: {"experiment id": "variation key"} (sticky experiment assignments).
+Status read_assignments(const json& doc, const RequestLimits& limits, Request& r) {
+  auto it = doc.find("assignments");
+  if (it == doc.end() || it->is_null()) return Status::Ok();
+  if (!it->is_object()) return bad("assignments", "must be an object {\"experiment id\": \"variation key\"}");
+  if (it->size() > limits.max_ids)
+    return Status(Code::kLimitExceeded, "request.assignments: " + std::to_string(it->size()) +
+                                            " entries, over the limit of " + std::to_string(limits.max_ids));
+  for (auto a = it->begin(); a != it->end(); ++a) {
+    if (!a.value().is_string()) return bad("assignments." + a.key().substr(0, 64), "must be a variation key (string)");
+    r.assignments.emplace_back(a.key(), a.value().get_ref<const std::string&>());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Request> parse_request(std::string_view text, const RequestLimits& limits) {
@@ -140,6 +155,7 @@ Result<Request> parse_request(std::string_view text, const RequestLimits& limits
   if (!(st = read_compliance(doc, limits, r)).ok()) return st;
   if (auto it = doc.find("context"); it != doc.end() && !it->is_null())
     if (!(st = read_context(*it, limits)).ok()) return st;
+  if (!(st = read_assignments(doc, limits, r)).ok()) return st;
 
   auto slots = doc.find("slots");
   if (slots == doc.end() || !slots->is_array() || slots->empty())

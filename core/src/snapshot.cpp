@@ -6,6 +6,7 @@
 #include "tailor/policy.h"
 #include "tailor/b2b.h"
 #include "tailor/expr.h"
+#include "tailor/experiments.h"
 #include "tailor/sha256.h"
 
 namespace tailor {
@@ -251,6 +252,7 @@ Status Snapshot::validate(const SnapshotLimits& limits) {
                     conditions_ok(root_->slots(), "slot"),
                     conditions_ok(root_->experiments(), "experiment"), conditions_ok(root_->policies(), "policy")})
     if (!st.ok()) return st;
+  if (Status st = validate_experiments(*root_); !st.ok()) return st;
   return validate_b2b(*root_, n);
 }
 

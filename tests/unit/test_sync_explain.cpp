@@ -103,3 +103,14 @@ TEST_CASE("explain: command line") {
   Argv file{"explain", (kGolden / "odd-shapes.decision.json").string()};
   CHECK(cmd_explain(file.argc(), file.argv()) == kExitOk);
 }
+
+TEST_CASE("explain: experiment arms and exposure records with propensities") {
+  check_golden("experiments-arms");
+  std::istringstream in(slurp(kGolden / "experiments-arms.decision.json"));
+  std::ostringstream out, err;
+  REQUIRE(run_explain(in, out, err) == kExitOk);
+  const std::string s = out.str();
+  CHECK(s.find("experiment    home-ranking: variation no-sale-boost (index=2, how=sticky, in_experiment=yes)") != std::string::npos);
+  CHECK(s.find("exposure      cart-thompson: margin, propensity 0.7194 (thompson, thompson; slots cart)") != std::string::npos);
+  CHECK(s.find("experiment    search-pin (in_experiment=no, reason=namespace)") != std::string::npos);
+}

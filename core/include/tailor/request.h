@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -53,6 +54,9 @@ struct Request {
   bool has_quantity = false;
   uint32_t quantity = 1;            // 1..1e9
   std::string currency;             // ISO 4217; empty: account / site / tenant currency
+  // Sticky experiment assignments from an earlier decision (e.g. a cookie): experiment id ->
+  // variation key (docs/experiments.md).
+  std::vector<std::pair<std::string, std::string>> assignments;
 };
 
 // Parses `json` into a Request. Errors name the offending field, e.g. "slots[1].size: ...".
