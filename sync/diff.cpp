@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config.h"
+#include "inspect.h"
 #include "json_parse.h"
 #include "tailor/sha256.h"
 #include "timestamp.h"
@@ -178,23 +179,6 @@ ordered_json condition(const flatbuffers::Vector<uint8_t>* v) {
 
 ordered_json text(const flatbuffers::String* s) { return s ? ordered_json(sv(s)) : ordered_json(nullptr); }
 
-const char* source_kind(fb::SourceKind k) {
-  switch (k) {
-    case fb::SourceKind::All: return "all";
-    case fb::SourceKind::Category: return "category";
-    case fb::SourceKind::Collection: return "collection";
-    default: return "request";
-  }
-}
-
-const char* action_name(fb::RuleAction a) {
-  switch (a) {
-    case fb::RuleAction::Boost: return "boost";
-    case fb::RuleAction::Bury: return "bury";
-    case fb::RuleAction::Pin: return "pin";
-    default: return "exclude";
-  }
-}
 
 const char* attribute_type(fb::AttributeType t) {
   switch (t) {

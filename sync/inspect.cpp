@@ -37,23 +37,6 @@ const char* attribute_type(fb::AttributeType t) {
   }
 }
 
-const char* source_kind(fb::SourceKind k) {
-  switch (k) {
-    case fb::SourceKind::All: return "all";
-    case fb::SourceKind::Category: return "category";
-    case fb::SourceKind::Collection: return "collection";
-    default: return "request";
-  }
-}
-
-const char* action_name(fb::RuleAction a) {
-  switch (a) {
-    case fb::RuleAction::Boost: return "boost";
-    case fb::RuleAction::Bury: return "bury";
-    case fb::RuleAction::Pin: return "pin";
-    default: return "exclude";
-  }
-}
 
 Status verify(std::span<const uint8_t> bytes) {
   SnapshotLimits limits;
@@ -163,6 +146,24 @@ Result<std::string> inspect_snapshot(std::span<const uint8_t> bytes, size_t item
     j["items"] = std::move(items);
   }
   return dump_json(j, 2);
+}
+
+const char* source_kind(fb::SourceKind k) {
+  switch (k) {
+    case fb::SourceKind::All: return "all";
+    case fb::SourceKind::Category: return "category";
+    case fb::SourceKind::Collection: return "collection";
+    default: return "request";
+  }
+}
+
+const char* action_name(fb::RuleAction a) {
+  switch (a) {
+    case fb::RuleAction::Boost: return "boost";
+    case fb::RuleAction::Bury: return "bury";
+    case fb::RuleAction::Pin: return "pin";
+    default: return "exclude";
+  }
 }
 
 }  // namespace tailor::sync

@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 
+#include "tailor/snapshot_generated.h"
 #include "tailor/status.h"
 
 namespace tailor::sync {
@@ -18,5 +19,9 @@ constexpr uint32_t kInspectMaxTables = 10'000'000;
 // `items` items listed. Errors: kSnapshotIdentifier, kSnapshotInvalid, kLimitExceeded,
 // kSnapshotIncompatible.
 Result<std::string> inspect_snapshot(std::span<const uint8_t> bytes, size_t items = 0);
+
+// Config names of a slot source kind and a rule action (as `tailor.json` spells them).
+const char* source_kind(fb::SourceKind k);
+const char* action_name(fb::RuleAction a);
 
 }  // namespace tailor::sync
