@@ -2,8 +2,8 @@
 // operation or sqrt, in a fixed order, compiled without FP contraction (cmake/flags.cmake).
 #include "tailor/bandit.h"
 
-#include <bit>
 #include <cmath>
+#include <cstring>
 
 namespace tailor {
 
@@ -44,9 +44,12 @@ double log_det(double x) {
     e = -54;
   }
   // x = m * 2^k with m in [sqrt(1/2), sqrt(2)): exponent and mantissa from the bits (exact).
-  const uint64_t bits = std::bit_cast<uint64_t>(x);
+  uint64_t bits;  // std::bit_cast is missing from the Emscripten (clang 14) libc++
+  std::memcpy(&bits, &x, sizeof bits);
   e += static_cast<int>((bits >> 52) & 0x7ff) - 1023;
-  double m = std::bit_cast<double>((bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);
+  const uint64_t mbits = (bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull;
+  double m;
+  std::memcpy(&m, &mbits, sizeof m);
   if (m > 1.4142135623730951) {
     m *= 0.5;
     e += 1;
