@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "tailor/civil_date.h"
+
 namespace tailor::sync {
 
 // Latest accepted time (9999-12-31T23:59:59Z); larger values are usually milliseconds.
@@ -20,9 +22,9 @@ std::optional<int64_t> parse_timestamp(std::string_view s, std::string& why);
 // Checks an integer timestamp's range; on failure sets `why`.
 bool timestamp_in_range(int64_t t, std::string& why);
 
-// Days since 1970-01-01 of a proleptic Gregorian date, and back.
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
-void civil_from_days(int64_t days, int64_t& y, unsigned& m, unsigned& d);
+// Days since 1970-01-01 of a proleptic Gregorian date, and back (shared with the core).
+using tailor::civil_from_days;
+using tailor::days_from_civil;
 
 // "20251120T000000Z": the default snapshot version label.
 std::string format_compact_utc(int64_t t);

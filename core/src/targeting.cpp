@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tailor/b2b.h"
+#include "tailor/civil_date.h"
 #include "tailor/expr.h"
 
 namespace tailor {
@@ -13,20 +14,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr size_t kTopProfileKeys = 5;  // profile.top_categories / top_brands
-
-// Civil date of unix day `z` (H. Hinnant's civil_from_days), for the UTC time fields.
-void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-}
 
 void two_digits(std::string& s, unsigned v) {
   s += static_cast<char>('0' + v / 10);
