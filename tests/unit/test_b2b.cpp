@@ -283,10 +283,7 @@ BuildRun build_with(const std::function<void(TempDir&, json&)>& change) {
 }
 
 void expect_error(const std::function<void(TempDir&, json&)>& change, const std::string& needle) {
-  BuildRun run = build_with(change);
-  INFO(joined(run.errors));
-  CHECK_FALSE(run.ok);
-  CHECK(has_error(run.errors, needle));
+  check_build_failed(build_with(change), needle);
 }
 
 }  // namespace

@@ -105,12 +105,7 @@ std::string expect_build_error(const std::function<void(json&)>& edit, const std
   dir.write("items.csv", kItems);
   json cfg = base_config();
   edit(cfg);
-  BuildRun run = build_in(dir, cfg);
-  std::string all = joined(run.errors);
-  INFO("errors:\n" << all);
-  CHECK_FALSE(run.ok);
-  CHECK(has_error(run.errors, needle));
-  return all;
+  return check_build_failed(build_in(dir, cfg), needle);
 }
 
 }  // namespace

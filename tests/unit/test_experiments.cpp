@@ -87,12 +87,7 @@ std::string expect_build_error(const std::function<void(json&)>& edit, const std
   dir.write("arms.csv", "variation,successes,trials\ncontrol,1,10\nnope,1,10\n");
   json cfg = base_config();
   edit(cfg);
-  BuildRun run = build_in(dir, cfg);
-  std::string all = joined(run.errors);
-  INFO("errors:\n" << all);
-  CHECK_FALSE(run.ok);
-  CHECK(has_error(run.errors, needle));
-  return all;
+  return check_build_failed(build_in(dir, cfg), needle);
 }
 
 }  // namespace

@@ -11,10 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include "errors.h"
 #include "snapshot_builder.h"
+#include "tailor/engine.h"
 
 namespace tailor::sync::test {
 
@@ -89,6 +91,25 @@ inline BuildRun build_in(const TempDir& dir, const std::string& config, std::opt
 
 inline BuildRun build_in(const TempDir& dir, const nlohmann::json& config, std::optional<int64_t> built_at = {}) {
   return build_in(dir, config.dump(), built_at);
+}
+
+// Checks that a build failed with an error containing `needle`; returns every error, joined.
+inline std::string check_build_failed(const BuildRun& run, std::string_view needle) {
+  std::string all = joined(run.errors);
+  INFO("errors:\n" << all);
+  CHECK_FALSE(run.ok);
+  CHECK(has_error(run.errors, needle));
+  return all;
+}
+
+// Loads a built snapshot into a fresh engine and decides `request` (which must succeed).
+inline nlohmann::json decide_built(const BuildRun& run, const std::string& request) {
+  Engine e;
+  REQUIRE(e.load_snapshot(run.snap.bytes).ok());
+  Status st = e.decide(request, {});
+  INFO(st.message());
+  REQUIRE(st.ok());
+  return nlohmann::json::parse(e.output());
 }
 
 // argv for calling a command function directly.

@@ -27,14 +27,7 @@ BuildRun build_with(const TempDir& dir, const json& extra) {
   return build_in(dir, c);
 }
 
-json decide(const BuildRun& run, const std::string& request) {
-  Engine e;
-  REQUIRE(e.load_snapshot(run.snap.bytes).ok());
-  Status st = e.decide(request, {});
-  INFO(st.message());
-  REQUIRE(st.ok());
-  return json::parse(e.output());
-}
+json decide(const BuildRun& run, const std::string& request) { return decide_built(run, request); }
 
 }  // namespace
 
