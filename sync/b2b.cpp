@@ -199,7 +199,7 @@ class Loader {
       int32_t i = cat_.find_item(item);
       bool ok = true;
       if (i < 0) { field_error(r, "item", "unknown item " + quote_value(item) + " (price list " + quote_value(pc.id) + ")", errors_); ok = false; }
-      if (price < 0) { field_error(r, "price", "negative price " + std::to_string(price), errors_); ok = false; }
+      if (price < 0) { field_error(r, "price", "negative price " + number_text(price), errors_); ok = false; }
       if (price > 3.0e38) { field_error(r, "price", "out of range", errors_); ok = false; }
       if (q < 1 || q > int64_t(kMaxQuantity)) {
         field_error(r, "min_quantity", "must be from 1 to " + std::to_string(kMaxQuantity), errors_);

@@ -122,7 +122,7 @@ bool ItemMapper::add(const Record& r) {
 
   double price = kNaN;
   if (read_number(r, "price", price, errors_) == Field::kOk && price < 0) {
-    field_error(r, "price", "must be >= 0, got " + std::to_string(price), errors_);
+    field_error(r, "price", "must be >= 0, got " + number_text(price), errors_);
   } else if (std::fabs(price) > std::numeric_limits<float>::max()) {
     field_error(r, "price", "out of range", errors_);
   }

@@ -36,10 +36,7 @@ Value number_value(double d) {
 }
 
 std::string format_number(const Value& v) {
-  if (v.integral) return std::to_string(v.integer);
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.number);
-  return ec == std::errc() ? std::string(buf, end) : std::to_string(v.number);
+  return v.integral ? std::to_string(v.integer) : number_text(v.number);
 }
 
 std::string lower(std::string_view s) {

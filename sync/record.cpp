@@ -33,6 +33,12 @@ bool present(const Value* v) {
 
 const char* value_kind_name(const Value& v) { return kind_name(v); }
 
+std::string number_text(double d) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(d);
+}
+
 std::string Location::str() const {
   std::string f = file ? *file : std::string("?");
   if (indexed) return f + "[#" + std::to_string(pos) + "]";
@@ -206,7 +212,7 @@ Field read_integer(const Record& r, std::string_view key, int64_t& out, ErrorLis
     return Field::kOk;
   }
   if (v->kind == Value::Kind::kNumber)
-    field_error(r, key, std::to_string(v->number) + " is not an integer", errors);
+    field_error(r, key, number_text(v->number) + " is not an integer", errors);
   else
     field_error(r, key, std::string("expected an integer, got ") + kind_name(*v), errors);
   return Field::kError;

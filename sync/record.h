@@ -79,6 +79,9 @@ Field read_numbers(const Record& r, std::string_view key, std::vector<double>& o
 // "text", "a number", "a boolean", "a list", "null", "an object": for messages.
 const char* value_kind_name(const Value& v);
 
+// A number for messages: the shortest decimal that reads back the same ("-1", "0.15", "1e+20"),
+// as source values and config numbers are quoted everywhere else.
+std::string number_text(double d);
 // Parses a whole trimmed string as a finite double (no "nan"/"inf", no hex).
 bool parse_double(std::string_view s, double& out);
 // True when `s` is valid UTF-8.

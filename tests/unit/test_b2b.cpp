@@ -313,7 +313,11 @@ TEST_CASE("b2b build errors: price lists") {
   expect_error([](TempDir& d, json&) { d.write("co.csv", "item,price,min_quantity\nbolt,1,1\ndrill,2,5\nbolt,0.9,1\n"); },
                "co.csv:4: overlapping price tier: item 'bolt' min_quantity 1 is already priced in list 'co' at co.csv:2");
   expect_error([](TempDir& d, json&) { d.write("co.csv", "item,price\nghost,1\n"); }, "co.csv:2: field 'item': unknown item 'ghost'");
-  expect_error([](TempDir& d, json&) { d.write("co.csv", "item,price\nbolt,-1\n"); }, "co.csv:2: field 'price': negative price");
+  // Prices print in their shortest form, as values do in every other message.
+  std::string all = check_build_failed(build_with([](TempDir& d, json&) { d.write("co.csv", "item,price\nbolt,-1\ndrill,-2.5\n"); }),
+                                       "co.csv:2: field 'price': negative price -1");
+  CHECK(all.find("co.csv:2: field 'price': negative price -1\n") != std::string::npos);
+  CHECK(all.find("co.csv:3: field 'price': negative price -2.5\n") != std::string::npos);
   expect_error([](TempDir& d, json&) { d.write("co.csv", "item,price,min_quantity\nbolt,1,0\n"); }, "co.csv:2: field 'min_quantity': must be from 1");
   expect_error([](TempDir& d, json&) { d.write("co.csv", "item\nbolt\n"); }, "co.csv:2: field 'price': is required");
   // div-h2 open-ended from July overlaps a list valid all year for the same account and item.

@@ -401,6 +401,16 @@ TEST_CASE("sync profiles scale: incremental refuses another half-life, tenant-le
   Run r4 = f.run("", broken);
   CHECK_FALSE(r4.ok);
   CHECK(has_error(r4.errors, "profile state file is truncated or corrupt"));
+
+  // A file that does not start with the state magic is refused as a whole.
+  const auto first = partition_file(shard_state_dir(d.path(), 0, 1), 0x00);
+  std::string bytes = d.read(first.lexically_relative(d.path()).string());
+  REQUIRE(bytes.size() >= 4);
+  bytes[0] = 'X';
+  d.write(first.lexically_relative(d.path()).string(), bytes);
+  Run r5 = f.run("", broken);
+  CHECK_FALSE(r5.ok);
+  CHECK(has_error(r5.errors, "not a profile state file (version 1)"));
 }
 
 TEST_CASE("sync profiles scale: streaming spills hashed ids only, emits in hash order and cleans up") {

@@ -313,7 +313,14 @@ TEST_CASE("sources inventory: unknown and repeated items, bad stock") {
   CHECK(has_error(run.errors, "stock.csv:5: field 'stock': -1 is not a unit count"));
   CHECK(has_error(run.errors, "stock.csv:6: field 'stock': 'many' is not an integer"));
 
+  // A JSON number that is not an integer is quoted in its shortest form (2.5, not 2.500000).
+  dir.write("stock.ndjson", "{\"id\": \"a1\", \"stock\": 2.5}\n");
+  cfg["inventory"] = {{"path", "stock.ndjson"}};
+  CHECK(check_build_failed(build_in(dir, cfg), "stock.ndjson:1: field 'stock': 2.5 is not an integer")
+            .find("2.5 is not an integer\n") != std::string::npos);
+
   dir.write("stock.csv", "id,stock\na1,7\nzz,1\n");
+  cfg["inventory"] = {{"path", "stock.csv"}};
   cfg["inventory"]["unknown_items"] = "ignore";
   BuildRun ignored = build_in(dir, cfg);
   INFO(joined(ignored.errors));

@@ -148,7 +148,8 @@ TEST_CASE("sync validation: config shape") {
 TEST_CASE("sync validation: item rows report file:line and field") {
   // The fixture has 4 rows (lines 2-5); the appended row is line 6.
   expect_item_error("d4,Delta,running,swift,abc,1,,,,,,,", "items.csv:6: field 'price': 'abc' is not a number");
-  expect_item_error("d4,Delta,running,swift,-1,1,,,,,,,", "items.csv:6: field 'price': must be >= 0");
+  CHECK(expect_item_error("d4,Delta,running,swift,-1.25,1,,,,,,,", "items.csv:6: field 'price': must be >= 0")
+            .find("items.csv:6: field 'price': must be >= 0, got -1.25\n") != std::string::npos);
   expect_item_error("b2,Again,running,swift,1,1,,,,,,,",
                     "items.csv:6: field 'id': duplicate id 'b2' (first at items.csv:2)");
   expect_item_error(",Nameless,running,swift,1,1,,,,,,,", "items.csv:6: field 'id': is required");
