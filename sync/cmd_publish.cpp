@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "publish.h"
 #include "signing.h"
+#include "signing_config.h"
 #include "tailor/snapshot.h"
 #include "timestamp.h"
 
@@ -39,6 +40,8 @@ using ojson = nlohmann::ordered_json;
   "  --retries N    HTTP retries per request on connection errors, 429 and 5xx (default 3)\n"
 
 #define SIGNING_HELP                                                                                        \
+  "  --config FILE  the tenant's tailor.json: its \"signing\" section gives the approvers' keys and K\n"      \
+  "                 (--pub and --required override them)\n"                                                 \
   "  --pub FILES    trusted approver public keys, comma-separated (`tailor keygen`)\n"                       \
   "  --required K   approver signatures needed (default 1 with --pub). The manifest records K;\n"            \
   "                 later publishes and rollbacks of the tenant need at least as many\n"                    \
@@ -72,8 +75,8 @@ const char* const kPublishUsage =
     "error (nothing was switched unless the message says otherwise).\n";
 
 const char* const kRollbackUsage =
-    "usage: tailor rollback --to TARGET --tenant T [--version V] [options]\n"
-    "       tailor rollback --to TARGET --tenant T --list\n"
+    "usage: tailor rollback --to TARGET (--tenant T | --config tailor.json) [--version V] [options]\n"
+    "       tailor rollback --to TARGET (--tenant T | --config tailor.json) --list\n"
     "\n"
     "Makes a kept version live again (default: the newest previous one). Its chunks are read and\n"
     "checked against the recorded size and SHA-256, it must open as a snapshot of the tenant and\n"
@@ -84,7 +87,7 @@ const char* const kRollbackUsage =
     TARGET_HELP
     "\n"
     "Options:\n"
-    "  --tenant T     the tenant id\n"
+    "  --tenant T     the tenant id (default: tenant.id of --config)\n"
     "  --version V    the kept version to make live\n"
     SIGNING_HELP
     "  --json         print a JSON summary on stdout\n"
@@ -97,7 +100,8 @@ namespace {
 
 const std::vector<Flag> kTargetFlags = {{"--to", true},  {"--prefix", true}, {"--account", true},
                                         {"--namespace", true}, {"--retries", true}, {"--json", false},
-                                        {"--pub", true}, {"--required", true}, {"--allow-fewer-signatures", false}};
+                                        {"--pub", true}, {"--required", true}, {"--allow-fewer-signatures", false},
+                                        {"--config", true}};
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
@@ -165,53 +169,68 @@ std::unique_ptr<Store> open_target(const Args& args, std::string& why) {
   return nullptr;
 }
 
-// --pub/--required/--allow-fewer-signatures. Returns an exit code (kExitOk when fine).
-int signing_policy(const char* cmd, const char* usage, const Args& args, SigningPolicy& policy) {
+// --config/--pub/--required/--allow-fewer-signatures. The `signing` section of --config gives the
+// approvers' keys and K; --pub replaces the keys and --required the count. `config_tenant` gets
+// the config's tenant.id ("" without --config). Returns an exit code (kExitOk when fine).
+int signing_policy(const char* cmd, const char* usage, const Args& args, SigningPolicy& policy,
+                   std::string& config_tenant) {
   policy = SigningPolicy{};
+  config_tenant.clear();
   policy.allow_fewer = args.has("--allow-fewer-signatures");
   auto pubs = args.get("--pub");
+  auto config = args.get("--config");
   uint64_t required = 0;
   if (auto k = args.get("--required")) {
     if (!parse_count(*k, 64, required) || required < 1)
       return usage_error(cmd, "--required needs a count 1..64, got '" + *k + "'", usage);
-    if (!pubs) return usage_error(cmd, "--required needs the approvers' public keys (--pub)", usage);
+    if (!pubs && !config)
+      return usage_error(cmd, "--required needs the approvers' public keys (--pub or --config)", usage);
   }
-  if (!pubs) return kExitOk;
-  if (pubs->empty()) return usage_error(cmd, "--pub has an empty file name", usage);
+  if (!pubs && !config) return kExitOk;
+  if (pubs && pubs->empty()) return usage_error(cmd, "--pub has an empty file name", usage);
+  if (config && config->empty()) return usage_error(cmd, "--config needs a file name", usage);
   if (!crypto_ready()) {
     std::fprintf(stderr, "tailor %s: libsodium failed to initialise\n", cmd);
     return kExitIo;
   }
-  std::string_view list = *pubs;
-  while (true) {
-    size_t comma = list.find(',');
-    std::string path(list.substr(0, comma));
-    if (path.empty()) return usage_error(cmd, "--pub has an empty file name", usage);
-    std::string text;
-    tailor::Status st = read_text_file(path, 1 << 20, text);
-    if (!st.ok()) {
-      std::fprintf(stderr, "tailor %s: %s\n", cmd, st.message().c_str());
-      return kExitIo;
+  std::vector<Approver> approvers;
+  std::string count_from = "--required";
+  uint32_t k = 1;
+  if (config) {
+    SigningConfig sc;
+    ErrorList errors;
+    if (!read_signing_config(*config, sc, errors)) {
+      for (const std::string& m : errors.messages()) std::fprintf(stderr, "tailor %s: %s\n", cmd, m.c_str());
+      return errors.has_io_error() ? kExitIo : kExitInput;
     }
-    Trusted t;
-    std::string why;
-    if (!parse_public_key(text, t.pk, why)) {
-      std::fprintf(stderr, "tailor %s: %s: %s\n", cmd, path.c_str(), why.c_str());
-      return kExitInput;
-    }
-    t.key_id = key_id(t.pk);
-    bool dup = false;
-    for (const Trusted& k : policy.keys) dup = dup || k.key_id == t.key_id;
-    if (!dup) policy.keys.push_back(t);
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
+    approvers = std::move(sc.approvers);
+    config_tenant = sc.tenant;
+    k = sc.required;
+    count_from = *config + " signing.required";
   }
-  policy.required = required ? static_cast<uint32_t>(required) : 1;
+  if (pubs) {
+    if (config)
+      std::fprintf(stderr, "tailor %s: --pub replaces the approvers of %s signing\n", cmd, config->c_str());
+    approvers.clear();
+    std::string why;
+    bool io = false;
+    if (!read_public_key_files(*pubs, approvers, why, io)) {
+      if (why.rfind("--pub", 0) == 0) return usage_error(cmd, why, usage);
+      std::fprintf(stderr, "tailor %s: %s\n", cmd, why.c_str());
+      return io ? kExitIo : kExitInput;
+    }
+  }
+  if (required) {
+    k = static_cast<uint32_t>(required);
+    count_from = "--required";
+  }
+  for (const Approver& a : approvers) policy.keys.push_back(a.key);
+  policy.required = k;
   if (policy.required > policy.keys.size())
     return usage_error(cmd,
-                       "--required " + std::to_string(policy.required) + " is more than the " +
+                       count_from + " " + std::to_string(policy.required) + " is more than the " +
                            std::to_string(policy.keys.size()) + " distinct public key" +
-                           (policy.keys.size() == 1 ? "" : "s") + " given",
+                           (policy.keys.size() == 1 ? "" : "s") + " given" + (pubs ? " with --pub" : ""),
                        usage);
   return kExitOk;
 }
@@ -301,7 +320,8 @@ int cmd_publish(int argc, char** argv) {
                        kPublishUsage);
   opts.readback = !args.has("--no-readback");
   SigningPolicy policy;
-  if (int rc = signing_policy("publish", kPublishUsage, args, policy); rc != kExitOk) return rc;
+  std::string config_tenant;
+  if (int rc = signing_policy("publish", kPublishUsage, args, policy, config_tenant); rc != kExitOk) return rc;
   std::unique_ptr<Store> store = open_target(args, err);
   if (!store) return usage_error("publish", err, kPublishUsage);
 
@@ -322,6 +342,10 @@ int cmd_publish(int argc, char** argv) {
                        kPublishUsage);
   if (!valid_version_name(tenant))
     return fail("publish", json, kExitInput, "tenant id '" + tenant + "' cannot be used in keys and paths");
+  if (!config_tenant.empty() && config_tenant != tenant)
+    return fail("publish", json, kExitInput,
+                snap_path + " is a snapshot of tenant " + tenant + " but " + *args.get("--config") +
+                    " is the config of tenant " + config_tenant + ": its signing policy does not apply");
 
   // The envelope: --sig, or SNAPSHOT.sig.json when present.
   ojson envelope = nullptr;
@@ -388,16 +412,21 @@ int cmd_rollback(int argc, char** argv) {
   if (!args.positional.empty())
     return usage_error("rollback", "unexpected argument '" + args.positional[0] + "'", kRollbackUsage);
   const bool json = args.has("--json");
-  const std::string tenant = args.get("--tenant").value_or("");
-  if (tenant.empty()) return usage_error("rollback", "--tenant T is required", kRollbackUsage);
+  SigningPolicy policy;
+  std::string config_tenant;
+  if (int rc = signing_policy("rollback", kRollbackUsage, args, policy, config_tenant); rc != kExitOk) return rc;
+  const std::string tenant = args.get("--tenant").value_or(config_tenant);
+  if (tenant.empty()) return usage_error("rollback", "--tenant T is required (or --config with tenant.id)", kRollbackUsage);
+  if (!config_tenant.empty() && tenant != config_tenant)
+    return usage_error("rollback",
+                       "--tenant " + tenant + " but " + *args.get("--config") + " is the config of tenant " + config_tenant,
+                       kRollbackUsage);
   if (!valid_version_name(tenant)) return usage_error("rollback", "--tenant: '" + tenant + "' is not a tenant id", kRollbackUsage);
   const std::string version = args.get("--version").value_or("");
   if (args.has("--version") && !valid_version_name(version))
     return usage_error("rollback", "--version: '" + version + "' is not a version name", kRollbackUsage);
   if (args.has("--list") && args.has("--version"))
     return usage_error("rollback", "--list and --version do not go together", kRollbackUsage);
-  SigningPolicy policy;
-  if (int rc = signing_policy("rollback", kRollbackUsage, args, policy); rc != kExitOk) return rc;
   std::unique_ptr<Store> store = open_target(args, err);
   if (!store) return usage_error("rollback", err, kRollbackUsage);
 

@@ -24,6 +24,7 @@ int cmd_decide(int argc, char** argv);  // sync/cmd_decide.cpp
 int cmd_keygen(int argc, char** argv);  // sync/cmd_sign.cpp
 int cmd_sign(int argc, char** argv);    // sync/cmd_sign.cpp
 int cmd_verify(int argc, char** argv);  // sync/cmd_sign.cpp
+int cmd_keys(int argc, char** argv);    // sync/cmd_keys.cpp
 int cmd_experiment(int argc, char** argv);  // sync/cmd_experiment.cpp
 // The NDJSON loop of `tailor experiment` (stdin/stdout in the command); returns the exit code.
 int run_experiment(std::istream& in, std::ostream& out);
@@ -47,6 +48,7 @@ extern const char* const kInspectUsage;
 extern const char* const kKeygenUsage;
 extern const char* const kSignUsage;
 extern const char* const kVerifyUsage;
+extern const char* const kKeysUsage;
 extern const char* const kExperimentUsage;
 extern const char* const kJsonlogicUsage;
 extern const char* const kDiffUsage;

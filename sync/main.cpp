@@ -18,6 +18,7 @@ const char* kUsage =
     "  keygen     create an Ed25519 key pair for signing snapshots\n"
     "  sign       add this key's signature to a snapshot's signature envelope\n"
     "  verify     check a snapshot's signatures (K of N trusted keys)\n"
+    "  keys       print the approvers' keys and K as the edge adapters' settings take them\n"
     "  publish    publish a snapshot to a directory, Cloudflare KV or the local edge\n"
     "  rollback   make a kept version live again (or --list the versions)\n"
     "  experiment GrowthBook-compatible experiment hashing and bucketing (NDJSON)\n"
@@ -36,7 +37,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"build", cmd_build}, {"profiles", cmd_profiles}, {"inspect", cmd_inspect}, {"decide", cmd_decide},
-    {"keygen", cmd_keygen}, {"sign", cmd_sign}, {"verify", cmd_verify}, {"publish", cmd_publish}, {"rollback", cmd_rollback}, {"experiment", cmd_experiment},
+    {"keygen", cmd_keygen}, {"sign", cmd_sign}, {"verify", cmd_verify}, {"keys", cmd_keys}, {"publish", cmd_publish}, {"rollback", cmd_rollback}, {"experiment", cmd_experiment},
     {"jsonlogic", cmd_jsonlogic}, {"explain", cmd_explain}, {"diff", cmd_diff}};
 
 const Command* find(std::string_view name) {

@@ -82,7 +82,45 @@ bool read_signing_config(const std::filesystem::path& path, SigningConfig& out, 
     return false;
   }
   parse_signing(r, root, out);
+  if (root.contains("tenant") && root["tenant"].is_object() && root["tenant"].contains("id") &&
+      root["tenant"]["id"].is_string())
+    out.tenant = root["tenant"]["id"].get<std::string>();
   return errors.messages().size() == before && out.required > 0;
+}
+
+bool read_public_key_files(std::string_view list, std::vector<Approver>& out, std::string& why, bool& io) {
+  io = false;
+  while (true) {
+    const size_t comma = list.find(',');
+    const std::string path(list.substr(0, comma));
+    if (path.empty()) {
+      why = "--pub has an empty file name";
+      return false;
+    }
+    if (out.size() >= kMaxApprovers) {
+      why = "--pub: at most " + std::to_string(kMaxApprovers) + " keys";
+      return false;
+    }
+    std::string text;
+    Status st = read_text_file(path, 1 << 16, text);
+    if (!st.ok()) {
+      io = st.code() == Code::kIoError;
+      why = st.message();
+      return false;
+    }
+    Approver a;
+    if (!parse_public_key(text, a.key.pk, why)) {
+      why = path + ": " + why;
+      return false;
+    }
+    a.key.key_id = key_id(a.key.pk);
+    a.name = std::filesystem::path(path).stem().string();
+    bool dup = false;
+    for (const Approver& k : out) dup = dup || k.key.key_id == a.key.key_id;
+    if (!dup) out.push_back(std::move(a));
+    if (comma == std::string_view::npos) return true;
+    list.remove_prefix(comma + 1);
+  }
 }
 
 std::string approver_name(const SigningConfig& c, const std::string& key_id) {

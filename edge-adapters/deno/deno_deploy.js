@@ -7,7 +7,9 @@
 //                        profiles/<tenant>/<user_hash>.tprof (default ./data beside this file)
 //   TAILOR_KV            kv: Deno.openKv path/URL (default: the deployment's database)
 //   TAILOR_WASM          path of tailor.wasm (default ./tailor.wasm beside this file)
-//   TAILOR_PUBLIC_KEYS   comma-separated base64 raw Ed25519 keys: only signed snapshots load
+//   TAILOR_PUBLIC_KEYS   approvers' Ed25519 keys: only signed snapshots load. Comma-separated
+//                        64-hex keys (`tailor keys` prints them), base64 or a JSON array also work
+//   TAILOR_REQUIRED_SIGNATURES  how many distinct approvers must have signed (default 1)
 //   TAILOR_SITE          site used when a request names none
 //   TAILOR_TTL_MS        how often a request may trigger a background snapshot reload (60000)
 //   PORT / HOSTNAME      for `deno run` (Deno Deploy ignores them)
@@ -17,12 +19,25 @@
 //   ['tailor', tenant, 'chunk', version, i]      Uint8Array, i = 0..chunks-1
 //   ['tailor', tenant, 'profile', user_hash]     Uint8Array (.tprof, < 64 KiB)
 import { createTailorHandler } from './handler.js';
+import { parsePublicKeys, parseRequiredSignatures } from '../../js/src/index.js';
 
 const KV_CHUNK = 60 * 1024;
 
-export async function createDeployHandler(env = (k) => Deno.env.get(k), { kv } = {}) {
+// The settings above that are not about storage, checked before anything is loaded.
+export function deploySettings(env) {
   const tenant = env('TAILOR_TENANT');
   if (!tenant) throw new Error('TAILOR_TENANT is not set');
+  return {
+    tenant,
+    publicKeys: parsePublicKeys(env('TAILOR_PUBLIC_KEYS'), 'TAILOR_PUBLIC_KEYS'),
+    requiredSignatures: parseRequiredSignatures(env('TAILOR_REQUIRED_SIGNATURES'), 'TAILOR_REQUIRED_SIGNATURES'),
+    site: env('TAILOR_SITE') || undefined,
+    ttlMs: Number(env('TAILOR_TTL_MS') ?? 60_000),
+  };
+}
+
+export async function createDeployHandler(env = (k) => Deno.env.get(k), { kv } = {}) {
+  const { tenant, publicKeys, requiredSignatures, site, ttlMs } = deploySettings(env);
   const wasmPath = env('TAILOR_WASM') ?? new URL('./tailor.wasm', import.meta.url);
   const wasmModule = await WebAssembly.compile(await Deno.readFile(wasmPath));
   const source = env('TAILOR_SOURCE') ?? 'kv';
@@ -30,15 +45,15 @@ export async function createDeployHandler(env = (k) => Deno.env.get(k), { kv } =
   if (source === 'files') store = fileStore(env('TAILOR_DIR') ?? new URL('./data/', import.meta.url).pathname);
   else if (source === 'kv') store = kvStore(kv ?? await Deno.openKv(env('TAILOR_KV') || undefined));
   else throw new Error(`TAILOR_SOURCE must be kv or files, not ${source}`);
-  const keys = env('TAILOR_PUBLIC_KEYS');
   return createTailorHandler({
     wasmModule,
     tenantFor: () => tenant,
     loadSnapshot: store.snapshot,
     loadProfile: store.profile,
-    publicKeys: keys ? keys.split(',').map((k) => fromBase64(k.trim())) : undefined,
-    site: env('TAILOR_SITE') || undefined,
-    ttlMs: Number(env('TAILOR_TTL_MS') ?? 60_000),
+    publicKeys,
+    requiredSignatures,
+    site,
+    ttlMs,
   });
 }
 
@@ -94,10 +109,6 @@ async function readOrNull(path) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;
   }
-}
-
-function fromBase64(text) {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
 if (import.meta.main) {

@@ -6,7 +6,9 @@
 //   TAILOR_PROFILE_URL   origin base for profiles: GET {base}/{tenant}/{user_hash}.tprof (404 = none)
 //   TAILOR_ORIGIN_TOKEN  optional bearer token sent to both origins (keep profiles private)
 //   TAILOR_WASM_URL      where tailor.wasm is served (default /tailor.wasm on this site: publish it)
-//   TAILOR_PUBLIC_KEYS   comma-separated base64 raw Ed25519 keys: only signed snapshots load
+//   TAILOR_PUBLIC_KEYS   approvers' Ed25519 keys: only signed snapshots load. Comma-separated
+//                        64-hex keys (`tailor keys` prints them), base64 or a JSON array also work
+//   TAILOR_REQUIRED_SIGNATURES  how many distinct approvers must have signed (default 1)
 //   TAILOR_SITE          site used when a request names none
 //   TAILOR_TTL_MS        background snapshot reload interval (60000)
 //

@@ -5,8 +5,12 @@
 //   TAILOR_SNAPSHOT_URL  GET {base}/{tenant}.tsnap and {base}/{tenant}.sig.json (404 = none)
 //   TAILOR_PROFILE_URL   GET {base}/{tenant}/{user_hash}.tprof (404 = anonymous)
 //   TAILOR_ORIGIN_TOKEN  optional bearer token sent to both
-//   TAILOR_PUBLIC_KEYS   comma-separated base64 raw Ed25519 keys: only signed snapshots load
+//   TAILOR_PUBLIC_KEYS   approvers' Ed25519 keys: only signed snapshots load. Comma-separated
+//                        64-hex keys (`tailor keys` prints them), base64 or a JSON array also work
+//   TAILOR_REQUIRED_SIGNATURES  how many distinct approvers must have signed (default 1)
 //   TAILOR_SITE, TAILOR_TTL_MS
+import { parsePublicKeys, parseRequiredSignatures } from '../../js/src/index.js';
+
 export function urlSourceOptions(env, doFetch = globalThis.fetch) {
   const tenant = env('TAILOR_TENANT');
   if (!tenant) throw new Error('TAILOR_TENANT is not set');
@@ -22,7 +26,8 @@ export function urlSourceOptions(env, doFetch = globalThis.fetch) {
     if (!r.ok) throw new Error(`GET ${url}: HTTP ${r.status}`);
     return new Uint8Array(await r.arrayBuffer());
   };
-  const keys = env('TAILOR_PUBLIC_KEYS');
+  const publicKeys = parsePublicKeys(env('TAILOR_PUBLIC_KEYS'), 'TAILOR_PUBLIC_KEYS');
+  const requiredSignatures = parseRequiredSignatures(env('TAILOR_REQUIRED_SIGNATURES'), 'TAILOR_REQUIRED_SIGNATURES');
   return {
     tenantFor: () => tenant,
     loadSnapshot: async (t) => {
@@ -34,7 +39,8 @@ export function urlSourceOptions(env, doFetch = globalThis.fetch) {
     loadProfile: profileBase
       ? (t, hash) => bytesOrNull(`${base(profileBase)}/${encodeURIComponent(t)}/${hash}.tprof`)
       : () => null,
-    publicKeys: keys ? keys.split(',').map((k) => Uint8Array.from(atob(k.trim()), (c) => c.charCodeAt(0))) : undefined,
+    publicKeys,
+    requiredSignatures,
     site: env('TAILOR_SITE') || undefined,
     ttlMs: Number(env('TAILOR_TTL_MS') ?? 60_000),
   };

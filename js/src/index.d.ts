@@ -210,3 +210,10 @@ export class SnapshotCache {
   /** Undefined until the tenant's first load has succeeded. */
   status(tenant: string): SnapshotCacheStatus | undefined;
 }
+
+/** Approvers' public keys from an edge setting: comma-separated 64-hex (recommended, what
+ * `tailor keys` prints) or base64 keys, or a JSON array (or its text) of either. `undefined` for
+ * an absent or empty setting; throws `invalid_argument` naming `what` otherwise. */
+export function parsePublicKeys(value: string | Array<string | Uint8Array> | undefined | null, what?: string): Uint8Array[] | undefined;
+/** A required signature count from a setting: an integer 1..64 or its text; `undefined` when absent. */
+export function parseRequiredSignatures(value: string | number | undefined | null, what?: string): number | undefined;

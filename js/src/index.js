@@ -2,3 +2,4 @@
 export { createEngine } from './engine.js';
 export { TailorError } from './errors.js';
 export { SnapshotCache } from './cache.js';
+export { parsePublicKeys, parseRequiredSignatures } from './keys.js';

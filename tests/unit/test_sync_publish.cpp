@@ -232,3 +232,66 @@ TEST_CASE("sync publish: manifest parsing validates fields and reads the Worker'
   REQUIRE_MESSAGE(parse_manifest(serialize_manifest(a), b, why), why);
   CHECK(serialize_manifest(b) == serialize_manifest(a));
 }
+
+TEST_CASE("sync publish: --config takes the signing policy from tailor.json, --pub and --required override it") {
+  PublishFixture f;
+  REQUIRE(run(cmd_keygen, {"keygen", "--out", (f.dir / "keys" / "c").string()}) == kExitOk);
+  std::string b_hex = f.dir.read("keys/b.pub");
+  while (!b_hex.empty() && (b_hex.back() == '\n' || b_hex.back() == ' ')) b_hex.pop_back();
+  nlohmann::json cfg = fixture_config();
+  cfg["signing"] = {{"required", 2},
+                    {"approvers", {{{"name", "alice"}, {"key_file", "keys/a.pub"}}, {{"name", "bob"}, {"key", b_hex}}}}};
+  const std::string config = f.dir.write("tailor.json", cfg.dump()).string();
+
+  // K = 2 of alice and bob, from the config alone.
+  REQUIRE(f.sign("a", "v1") == kExitOk);
+  CHECK(f.publish("v1", {"--config", config}) == kExitInput);  // under-signed: 1 of 2
+  CHECK_FALSE(fs::exists(f.tenant_dir() / "manifest.json"));
+  REQUIRE(run(cmd_sign, {"sign", f.snap("v1"), "--key", (f.dir / "keys" / "c.key").string()}) == kExitOk);
+  CHECK(f.publish("v1", {"--config", config}) == kExitInput);  // c is no approver of the config
+  REQUIRE(f.sign("b", "v1") == kExitOk);
+  REQUIRE(f.publish("v1", {"--config", config}) == kExitOk);
+  CHECK(f.manifest().required_signatures == 2);
+  CHECK(f.manifest().live.approvers.size() == 2);
+
+  // --required overrides K (lowering it below the live manifest's still needs saying so).
+  REQUIRE(f.sign("a", "v2") == kExitOk);
+  CHECK(f.publish("v2", {"--config", config, "--required", "1"}) == kExitInput);
+  CHECK(f.manifest().live.version == "v1");
+  CHECK(f.publish("v2", {"--config", config, "--required", "1", "--allow-fewer-signatures"}) == kExitOk);
+  CHECK(f.manifest().required_signatures == 1);
+  // --pub overrides the keys: c alone is trusted, K stays the config's 2 unless --required says.
+  REQUIRE(run(cmd_sign, {"sign", f.snap("v3"), "--key", (f.dir / "keys" / "c.key").string()}) == kExitOk);
+  const std::string c_pub = (f.dir / "keys" / "c.pub").string();
+  CHECK(f.publish("v3", {"--config", config, "--pub", c_pub}) == kExitUsage);  // 2 required of 1 key
+  CHECK(f.publish("v3", {"--config", config}) == kExitInput);                  // c is not alice or bob
+  CHECK(f.publish("v3", {"--config", config, "--pub", c_pub, "--required", "1"}) == kExitOk);
+  CHECK(f.manifest().live.version == "v3");
+
+  // Rollback: the tenant comes from the config's tenant.id, the policy from its signing.
+  CHECK(run(cmd_rollback, {"rollback", "--to", f.out(), "--config", config, "--version", "v1"}) == kExitOk);
+  CHECK(f.manifest().live.version == "v1");
+  CHECK(f.manifest().required_signatures == 2);
+  CHECK(run(cmd_rollback, {"rollback", "--to", f.out(), "--config", config, "--tenant", "other"}) == kExitUsage);
+
+  // Broken policies: each a clear refusal before anything is written.
+  const fs::path before = f.tenant_dir() / "manifest.json";
+  const std::string live = f.dir.read("cdn/" + f.tenant + "/manifest.json");
+  CHECK(f.publish("v2", {"--config", config, "--required", "3"}) == kExitUsage);  // K above the approvers
+  nlohmann::json no_signing = fixture_config();
+  CHECK(f.publish("v2", {"--config", f.dir.write("plain.json", no_signing.dump()).string()}) == kExitInput);
+  nlohmann::json missing_key = cfg;
+  missing_key["signing"]["approvers"][0]["key_file"] = "keys/nobody.pub";
+  CHECK(f.publish("v2", {"--config", f.dir.write("missing.json", missing_key.dump()).string()}) == kExitInput);
+  nlohmann::json both = cfg;
+  both["signing"]["approvers"][1]["key_file"] = "keys/b.pub";  // key and key_file: which one?
+  CHECK(f.publish("v2", {"--config", f.dir.write("both.json", both.dump()).string()}) == kExitInput);
+  nlohmann::json same_key = cfg;
+  same_key["signing"]["approvers"][1] = {{"name", "bob"}, {"key_file", "keys/a.pub"}};
+  CHECK(f.publish("v2", {"--config", f.dir.write("same.json", same_key.dump()).string()}) == kExitInput);
+  nlohmann::json other = cfg;
+  other["tenant"]["id"] = "someone-else";
+  CHECK(f.publish("v2", {"--config", f.dir.write("other.json", other.dump()).string()}) == kExitInput);
+  CHECK(f.publish("v2", {"--config", (f.dir / "none.json").string()}) == kExitIo);
+  CHECK(f.dir.read("cdn/" + f.tenant + "/manifest.json") == live);
+}

@@ -18,7 +18,7 @@
 import wasm from './tailor.wasm';
 // The repository's package by relative path: wrangler's bundler follows it; in your own project
 // `import { ... } from '@tailor/engine'` (README.md).
-import { SnapshotCache, TailorError, createEngine } from '../../../js/src/index.js';
+import { SnapshotCache, TailorError, createEngine, parsePublicKeys, parseRequiredSignatures } from '../../../js/src/index.js';
 
 const VID_COOKIE = 'tailor_vid';
 const CONSENT_COOKIE = 'tailor_consent';
@@ -36,7 +36,7 @@ function getCache(env) {
     env.TAILOR_TENANT_SETTINGS].map((v) => (typeof v === 'string' ? v : JSON.stringify(v ?? ''))).join('|');
   if (cache && cacheEnvKey === key) return cache;
   const globalKeys = parsePublicKeys(env.TAILOR_PUBLIC_KEYS, 'TAILOR_PUBLIC_KEYS');
-  const globalRequired = env.TAILOR_REQUIRED_SIGNATURES ? Number(env.TAILOR_REQUIRED_SIGNATURES) : undefined;
+  const globalRequired = parseRequiredSignatures(env.TAILOR_REQUIRED_SIGNATURES, 'TAILOR_REQUIRED_SIGNATURES');
   const settings = tenantSettings(env);
   const ttl = env.TAILOR_CACHE_TTL_MS !== undefined && env.TAILOR_CACHE_TTL_MS !== '' ? Number(env.TAILOR_CACHE_TTL_MS) : 60_000;
   const manifests = new Map(); // tenant → the manifest the cache fetched last (its signature and chunk count)
@@ -65,7 +65,8 @@ function getCache(env) {
   return cache;
 }
 
-// TAILOR_TENANT_SETTINGS: {"<tenant>": {"public_keys": [hex], "required_signatures": n,
+// TAILOR_TENANT_SETTINGS: {"<tenant>": {"public_keys": "hex,hex" or [hex or base64],
+// "required_signatures": n,
 // "kv": "<binding name>", "kv_prefix": "<prefix>"}}; every field optional.
 function tenantSettings(env) {
   const text = env.TAILOR_TENANT_SETTINGS;
@@ -84,7 +85,7 @@ function tenantSettings(env) {
     if (s.kv_prefix !== undefined && typeof s.kv_prefix !== 'string') throw new TailorError('invalid_argument', `${where}.kv_prefix must be a string`);
     out.set(tenant, {
       publicKeys: s.public_keys === undefined ? undefined : parsePublicKeys(s.public_keys, `${where}.public_keys`),
-      requiredSignatures: s.required_signatures === undefined ? undefined : Number(s.required_signatures),
+      requiredSignatures: parseRequiredSignatures(s.required_signatures, `${where}.required_signatures`),
       kv: s.kv, prefix: s.kv_prefix ?? '',
     });
   }
@@ -100,16 +101,6 @@ function store(env, tenant) {
   return { kv, prefix: s?.prefix ?? '' };
 }
 
-function parsePublicKeys(text, what) {
-  if (text === undefined || text === null || text === '') return undefined;
-  const list = typeof text === 'string' ? JSON.parse(text) : text;
-  if (!Array.isArray(list) || list.length === 0) throw new TailorError('invalid_argument', `${what} must be a JSON array of hex Ed25519 keys`);
-  return list.map((hex) => {
-    if (typeof hex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hex))
-      throw new TailorError('invalid_argument', `${what}: each key is 64 hex characters (raw Ed25519)`);
-    return Uint8Array.from(hex.match(/../g), (b) => parseInt(b, 16));
-  });
-}
 
 async function readManifest(env, tenant) {
   const { kv, prefix } = store(env, tenant);

@@ -13,27 +13,25 @@
 //   snapshot/<tenant>.tsnap        the snapshot bytes (KV values up to 25 MB)
 //   snapshot/<tenant>.sig.json     optional signature envelope (js/README.md, Signatures)
 //   profile/<tenant>/<user_hash>.tprof
-// Settings: Config Store `tailor_config`: tenant (required), site, public_keys (comma-separated
-// base64 raw Ed25519 keys), ttl_ms. Country: the client's geolocation (event.client.geo).
+// Settings: Config Store `tailor_config` (src/settings.js): tenant (required), site, public_keys
+// (approvers' keys: comma-separated 64-hex as `tailor keys` prints them, or base64),
+// required_signatures, ttl_ms. Country: the client's geolocation (event.client.geo).
 import { KVStore } from 'fastly:kv-store';
 import { ConfigStore } from 'fastly:config-store';
 import { installWebAssemblyFacade } from './webassembly_facade.js';
 import { createTailorHandler } from '../../deno/handler.js';
+import { CONFIG_NAME, fastlySettings } from './settings.js';
 
 const wasmModule = installWebAssemblyFacade();   // at initialisation (Wizer), not per request
 
 const KV_NAME = 'tailor';
-const CONFIG_NAME = 'tailor_config';
 
 export function createFastlyHandler({ kv, config }) {
-  const get = (k) => config.get(k) ?? undefined;
-  const tenant = get('tenant');
-  if (!tenant) throw new Error(`config store ${CONFIG_NAME}: key "tenant" is not set`);
+  const { tenant, publicKeys, requiredSignatures, site, ttlMs } = fastlySettings((k) => config.get(k) ?? undefined);
   const bytesOrNull = async (key) => {
     const entry = await kv.get(key);
     return entry ? new Uint8Array(await entry.arrayBuffer()) : null;
   };
-  const keys = get('public_keys');
   return createTailorHandler({
     wasmModule,
     tenantFor: () => tenant,
@@ -44,9 +42,10 @@ export function createFastlyHandler({ kv, config }) {
       return { bytes, signature: sig ? await sig.text() : undefined };
     },
     loadProfile: (t, hash) => bytesOrNull(`profile/${t}/${hash}.tprof`),
-    publicKeys: keys ? keys.split(',').map((k) => Uint8Array.from(atob(k.trim()), (c) => c.charCodeAt(0))) : undefined,
-    site: get('site'),
-    ttlMs: Number(get('ttl_ms') ?? 60_000),
+    publicKeys,
+    requiredSignatures,
+    site,
+    ttlMs,
   });
 }
 

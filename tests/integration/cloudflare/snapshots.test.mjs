@@ -79,6 +79,34 @@ test('TAILOR_REQUIRED_SIGNATURES=2 needs two distinct trusted signers', async ()
   });
 });
 
+test('TAILOR_PUBLIC_KEYS and a tenant\'s public_keys take comma-separated hex, base64 or a JSON array', async () => {
+  const b64 = (k) => Buffer.from(k.raw).toString('base64');
+  const forms = [
+    { TAILOR_PUBLIC_KEYS: `${alice.hex}, ${bob.hex}` },                    // recommended: what `tailor keys` prints
+    { TAILOR_PUBLIC_KEYS: `${b64(alice)},${b64(bob)}` },                   // the other adapters' old form
+    { TAILOR_PUBLIC_KEYS: JSON.stringify([b64(alice), bob.hex]) },
+    { TAILOR_TENANT_SETTINGS: JSON.stringify({ [TENANT]: { public_keys: `${alice.hex},${b64(bob)}`, required_signatures: '2' } }) },
+  ];
+  for (const bindings of forms) {
+    await withWorker({ TAILOR_REQUIRED_SIGNATURES: '2', ...bindings }, async ({ mf, kv }) => {
+      await publishSnapshot(kv, TENANT, v1.bytes, { version: 'v1', signature: await envelope(v1.bytes, [alice, mallory]) });
+      const r = await decide(mf, HOST, REQ);
+      assert.equal(r.status, 503, `${JSON.stringify(bindings)}: ${r.text}`);
+      assert.equal(r.json.error.code, 'signature_insufficient');
+      await publishSnapshot(kv, TENANT, v1.bytes, { version: 'v1', signature: await envelope(v1.bytes, [alice, bob]) });
+      assert.equal((await decide(mf, HOST, REQ)).text, EXPECTED, JSON.stringify(bindings));
+    });
+  }
+  // A key that is neither form is a clear configuration error (nothing loads), never "unsigned ok".
+  await withWorker({ TAILOR_PUBLIC_KEYS: `${alice.hex},not-a-key` }, async ({ mf, kv }) => {
+    await publishSnapshot(kv, TENANT, v1.bytes, { version: 'v1', signature: await envelope(v1.bytes, [alice]) });
+    const r = await decide(mf, HOST, REQ);
+    assert.equal(r.status, 503, r.text);
+    assert.equal(r.json.error.code, 'invalid_argument');
+    assert.match(r.json.error.message, /TAILOR_PUBLIC_KEYS: key 2 .* neither 64 hex characters nor the base64 of 32 bytes/);
+  });
+});
+
 test('a bad new version never replaces the good one that is live; a good one does after the TTL', async () => {
   const TTL = 300;
   await withWorker({ TAILOR_PUBLIC_KEYS: JSON.stringify([alice.hex]), TAILOR_CACHE_TTL_MS: String(TTL) }, async ({ mf, kv }) => {
