@@ -5,6 +5,7 @@
 #include <numeric>
 #include <unordered_map>
 
+#include "attributes.h"
 #include "source.h"
 #include "tailor/b2b.h"
 #include "taxonomy.h"
@@ -75,6 +76,7 @@ class Loader {
     std::unordered_map<std::string, int32_t> index;
     auto find_item = [&](const std::string& id) { return cat_.find_item(id); };
     auto find_category = [&](const std::string& id) { return cat_.find_category(id); };
+    AttributeReader attributes(c_.account_attributes, out_.account_attributes);
     read_records(src, errors_, [&](const Record& r) {
       B2BAccount a;
       if (!read_record_id(r, a.id, errors_)) return !errors_.full();
@@ -106,6 +108,7 @@ class Loader {
       a.deny_items = read_refs<uint32_t>(r, "deny_items", "item", find_item, errors_);
       a.allow_categories = read_refs<int32_t>(r, "allow_categories", "category", find_category, errors_);
       a.deny_categories = read_refs<int32_t>(r, "deny_categories", "category", find_category, errors_);
+      attributes.add(r, errors_);
       rows.push_back(std::move(a));
       parents.push_back(parent);
       where.push_back(r.where().str());
@@ -153,6 +156,8 @@ class Loader {
     std::sort(order.begin(), order.end(), [&](int32_t x, int32_t y) { return rows[x].id < rows[y].id; });
     std::vector<int32_t> pos(rows.size());
     for (size_t k = 0; k < order.size(); ++k) pos[order[k]] = int32_t(k);
+    attributes.finish();
+    permute_rows(out_.account_attributes, order);
     for (int32_t o : order) {
       B2BAccount a = std::move(rows[o]);
       if (a.parent >= 0) a.parent = pos[a.parent];
@@ -277,9 +282,15 @@ void load_b2b(const Config& config, const Catalog& catalog, const std::vector<st
   Loader(config, catalog, segment_ids, out, errors).run();
 }
 
-B2BOffsets write_b2b(flatbuffers::FlatBufferBuilder& fbb, const B2BData& d) {
+B2BOffsets write_b2b(flatbuffers::FlatBufferBuilder& fbb, const Config& c, const B2BData& d) {
   B2BOffsets o;
   if (d.empty()) return o;
+  if (!c.account_attributes.empty()) {
+    std::vector<flatbuffers::Offset<fb::Attribute>> attrs;
+    for (size_t a = 0; a < c.account_attributes.size(); ++a)
+      attrs.push_back(write_attribute(fbb, c.account_attributes[a].name, d.account_attributes[a]));
+    o.account_attributes = fbb.CreateVector(attrs);
+  }
   std::vector<flatbuffers::Offset<fb::Role>> roles;
   for (const B2BRole& r : d.roles) {
     auto id = fbb.CreateString(r.id);
@@ -339,6 +350,7 @@ void add_b2b(fb::SnapshotBuilder& b, const B2BOffsets& o) {
   if (!o.accounts.IsNull()) b.add_accounts(o.accounts);
   if (!o.price_lists.IsNull()) b.add_price_lists(o.price_lists);
   if (!o.roles.IsNull()) b.add_roles(o.roles);
+  if (!o.account_attributes.IsNull()) b.add_account_attributes(o.account_attributes);
 }
 
 }  // namespace tailor::sync

@@ -47,6 +47,7 @@ struct B2BPriceList {
 
 struct B2BData {
   std::vector<B2BAccount> accounts;  // sorted by id
+  std::vector<AttributeColumn> account_attributes;  // config.account_attributes, rows = accounts
   std::vector<B2BRole> roles;        // config order
   std::vector<B2BPriceList> price_lists;  // config order
   bool empty() const { return accounts.empty() && roles.empty() && price_lists.empty(); }
@@ -65,9 +66,10 @@ struct B2BOffsets {
   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Account>>> accounts;
   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::PriceList>>> price_lists;
   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Role>>> roles;
+  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Attribute>>> account_attributes;
 };
 // Writes the tables (nothing at all when `data` is empty, so snapshots without B2B keep their bytes).
-B2BOffsets write_b2b(flatbuffers::FlatBufferBuilder& fbb, const B2BData& data);
+B2BOffsets write_b2b(flatbuffers::FlatBufferBuilder& fbb, const Config& config, const B2BData& data);
 void add_b2b(fb::SnapshotBuilder& b, const B2BOffsets& o);
 
 }  // namespace tailor::sync

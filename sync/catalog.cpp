@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "attributes.h"
 #include "inventory.h"
 #include "taxonomy.h"
 
@@ -12,46 +13,13 @@ namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-// Gives strings provisional codes in order of first appearance; finish() sorts them so the
-// snapshot does not depend on row order.
-class Interner {
- public:
-  uint32_t intern(const std::string& s) {
-    auto [it, inserted] = codes_.emplace(s, static_cast<uint32_t>(values_.size()));
-    if (inserted) values_.push_back(&it->first);
-    return it->second;
-  }
-  size_t size() const { return values_.size(); }
-  // Sorted dictionary, and remap[provisional code] = index in it.
-  void finish(std::vector<std::string>& dict, std::vector<uint32_t>& remap) const {
-    std::vector<uint32_t> order(values_.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return *values_[a] < *values_[b]; });
-    dict.clear();
-    remap.assign(values_.size(), 0);
-    for (uint32_t k = 0; k < order.size(); ++k) {
-      dict.push_back(*values_[order[k]]);
-      remap[order[k]] = k;
-    }
-  }
-
- private:
-  std::unordered_map<std::string, uint32_t> codes_;  // node-based: key addresses are stable
-  std::vector<const std::string*> values_;
-};
-
 class ItemMapper {
  public:
   ItemMapper(const Config& config, Catalog& out, ErrorList& errors)
-      : config_(config), out_(out), errors_(errors), interners_(config.attributes.size()) {
+      : config_(config), out_(out), errors_(errors), attributes_(config.attributes, out.attributes) {
     auto_categories_ = !config.categories.has_value();
     source_brands_ = static_cast<uint32_t>(out.brands.size());
     for (size_t i = 0; i < config.sites.size(); ++i) sites_.emplace(config.sites[i].id, static_cast<uint32_t>(i));
-    out.attributes.resize(config.attributes.size());
-    for (size_t a = 0; a < config.attributes.size(); ++a) {
-      out.attributes[a].type = config.attributes[a].type;
-      if (config.attributes[a].type == AttrType::kTags) out.attributes[a].offsets.push_back(0);
-    }
   }
 
   bool add(const Record& r);
@@ -59,7 +27,6 @@ class ItemMapper {
 
  private:
   bool fail() { return !errors_.full(); }
-  void map_attributes(const Record& r);
   void map_embedding(const Record& r);
 
   const Config& config_;
@@ -70,7 +37,7 @@ class ItemMapper {
   Interner categories_;  // auto-created categories (no categories source)
   Interner brands_;      // brands named by items but not in the brands source
   std::unordered_map<std::string, uint32_t> sites_;
-  std::vector<Interner> interners_;  // per attribute
+  AttributeReader attributes_;
   std::vector<uint64_t> first_pos_;  // record position of each item, for duplicate messages
   std::vector<double> raw_popularity_;
   std::string text_;
@@ -159,7 +126,7 @@ bool ItemMapper::add(const Record& r) {
   out_.site_mask.push_back(mask);
 
   if (config_.embedding.dim > 0) map_embedding(r);
-  map_attributes(r);
+  attributes_.add(r, errors_);
   return fail();
 }
 
@@ -179,34 +146,6 @@ void ItemMapper::map_embedding(const Record& r) {
   norm = std::sqrt(norm);
   if (!(norm > 0) || !std::isfinite(norm)) return;  // all zeros: the item has no embedding signal
   for (size_t k = 0; k < dim; ++k) out_.embedding[base + k] = static_cast<float>(numbers_[k] / norm);
-}
-
-void ItemMapper::map_attributes(const Record& r) {
-  for (size_t a = 0; a < config_.attributes.size(); ++a) {
-    const AttributeConfig& ac = config_.attributes[a];
-    AttributeColumn& col = out_.attributes[a];
-    switch (ac.type) {
-      case AttrType::kNumber: {
-        double v = kNaN;
-        if (read_number(r, ac.column, v, errors_) == Field::kOk && std::fabs(v) > std::numeric_limits<float>::max()) {
-          field_error(r, ac.column, "out of range", errors_);
-          v = kNaN;
-        }
-        col.numbers.push_back(static_cast<float>(v));
-        break;
-      }
-      case AttrType::kCategorical:
-        text_.clear();
-        col.codes.push_back(read_text(r, ac.column, text_, errors_) == Field::kOk ? interners_[a].intern(text_)
-                                                                                   : kNoCode);
-        break;
-      case AttrType::kTags:
-        if (read_list(r, ac.column, list_, errors_) == Field::kOk)
-          for (const std::string& t : list_) col.tags.push_back(interners_[a].intern(t));
-        col.offsets.push_back(static_cast<uint32_t>(col.tags.size()));
-        break;
-    }
-  }
 }
 
 void ItemMapper::finish() {
@@ -235,38 +174,7 @@ void ItemMapper::finish() {
   for (size_t i = 0; i < raw_popularity_.size(); ++i)
     out_.popularity[i] = max_pop > 0 ? static_cast<float>(std::log1p(raw_popularity_[i]) / std::log1p(max_pop)) : 0.0f;
 
-  for (size_t a = 0; a < out_.attributes.size(); ++a) {
-    AttributeColumn& col = out_.attributes[a];
-    if (col.type == AttrType::kNumber) {
-      bool any = false;
-      for (float v : col.numbers) {
-        if (v != v) continue;
-        col.min = any ? std::min(col.min, v) : v;
-        col.max = any ? std::max(col.max, v) : v;
-        any = true;
-      }
-      continue;
-    }
-    interners_[a].finish(col.dict, remap);
-    if (col.type == AttrType::kCategorical) {
-      for (uint32_t& c : col.codes)
-        if (c != kNoCode) c = remap[c];
-      continue;
-    }
-    // Tags: remap, then sort and de-duplicate each item's range in place.
-    std::vector<uint32_t> offsets{0};
-    uint32_t w = 0;
-    for (size_t i = 0; i + 1 < col.offsets.size(); ++i) {
-      auto first = col.tags.begin() + col.offsets[i], last = col.tags.begin() + col.offsets[i + 1];
-      for (auto p = first; p != last; ++p) *p = remap[*p];
-      std::sort(first, last);
-      last = std::unique(first, last);
-      for (auto p = first; p != last; ++p) col.tags[w++] = *p;
-      offsets.push_back(w);
-    }
-    col.tags.resize(w);
-    col.offsets = std::move(offsets);
-  }
+  attributes_.finish();
 }
 
 }  // namespace

@@ -73,21 +73,31 @@ void parse_sites(ConfigReader& r, const json& root, Config& c) {
   }
 }
 
+// "attributes": [{name, type, on?, column?}]: typed custom attributes on items (default) or accounts.
 void parse_attributes(ConfigReader& r, const json& root, Config& c) {
   const json* v = r.member(root, "attributes", "", false);
   if (!v) return;
   if (!v->is_array()) return r.error("attributes", std::string("expected an array, got ") + v->type_name());
-  std::map<std::string, std::string> seen;
+  std::map<std::string, std::string> seen[2];  // per owner
   for (size_t i = 0; i < v->size(); ++i) {
     std::string p = at("attributes", i);
     const json& a = (*v)[i];
-    if (!r.object(a, p, {"name", "type", "column"})) continue;
+    if (!r.object(a, p, {"name", "type", "column", "on"})) continue;
     auto name = r.id(a, "name", p);
     auto type = r.text(a, "type", p, true);
     auto column = r.text(a, "column", p);
+    auto on = r.text(a, "on", p);
     if (!name || !type) continue;
-    r.unique(seen, *name, at(p, "name"));
     AttributeConfig ac;
+    if (on && *on == "accounts") ac.on = AttrOwner::kAccounts;
+    else if (on && *on != "items") {
+      r.error(at(p, "on"), "unknown owner " + quote_value(*on) + " (expected one of: items, accounts)");
+      continue;
+    }
+    r.unique(seen[ac.on == AttrOwner::kAccounts], *name, at(p, "name"));
+    // Account attributes are account.<name> in targeting conditions, beside these built-in keys.
+    if (ac.on == AttrOwner::kAccounts && (*name == "id" || *name == "known" || *name == "ancestors"))
+      r.error(at(p, "name"), quote_value(*name) + " is a built-in key of account in conditions (docs/targeting.md)");
     ac.name = *name;
     ac.column = column && !column->empty() ? *column : *name;
     ac.where = p;
@@ -98,7 +108,7 @@ void parse_attributes(ConfigReader& r, const json& root, Config& c) {
       r.error(at(p, "type"), "unknown type " + quote_value(*type) + " (expected one of: number, categorical, tags)");
       continue;
     }
-    c.attributes.push_back(std::move(ac));
+    (ac.on == AttrOwner::kAccounts ? c.account_attributes : c.attributes).push_back(std::move(ac));
   }
 }
 
@@ -198,6 +208,51 @@ void parse_strategies(ConfigReader& r, const json& root, Config& c) {
   }
 }
 
+// A slot source {"kind", "id"?}; false when it is not usable (errors reported).
+bool parse_slot_source(ConfigReader& r, const json& src, const std::string& sp, fb::SourceKind& kind_out,
+                       std::optional<IdRef>& id_out) {
+  if (!r.object(src, sp, {"kind", "id"})) return false;
+  auto kind = r.text(src, "kind", sp, true);
+  int k = kind ? index_of(kSourceKinds, *kind) : -1;
+  if (kind && k < 0)
+    r.error(at(sp, "kind"), "unknown source kind " + quote_value(*kind) + " (expected one of: " + one_of(kSourceKinds) + ")");
+  if (k < 0) return false;
+  kind_out = static_cast<fb::SourceKind>(k);
+  bool needs_id = kind_out == fb::SourceKind::Category || kind_out == fb::SourceKind::Collection;
+  auto sid = r.id(src, "id", sp, needs_id);
+  if (sid && !needs_id) r.error(at(sp, "id"), std::string("source kind '") + kSourceKinds[k] + "' takes no id");
+  if (sid && needs_id) id_out = IdRef{*sid, at(sp, "id")};
+  return true;
+}
+
+// "sites": {site id: {strategy?, size?, max_size?, source?}}: what a site changes in the slot.
+void parse_slot_sites(ConfigReader& r, const json& v, const std::string& p, SlotConfig& sc) {
+  if (!v.is_object()) return r.error(p, std::string("expected an object {site: {strategy?, size?, max_size?, source?}}, got ") + v.type_name());
+  if (v.size() > kMaxSites) return r.error(p, "more than " + std::to_string(kMaxSites) + " site overrides");
+  for (auto it = v.begin(); it != v.end(); ++it) {  // keys come sorted
+    std::string op = at(p, it.key());
+    const json& o = it.value();
+    if (!r.object(o, op, {"strategy", "size", "max_size", "source"})) continue;
+    SlotSiteOverrideConfig ov;
+    ov.site = IdRef{it.key(), op};
+    ov.where = op;
+    if (auto st = r.id(o, "strategy", op, false)) ov.strategy = IdRef{*st, at(op, "strategy")};
+    if (auto size = r.integer(o, "size", op, 1, 65535)) ov.size = static_cast<uint16_t>(*size);
+    if (auto max_size = r.integer(o, "max_size", op, 1, 65535)) ov.max_size = static_cast<uint16_t>(*max_size);
+    if (const json* src = r.member(o, "source", op, false)) {
+      fb::SourceKind kind{};
+      if (parse_slot_source(r, *src, at(op, "source"), kind, ov.source_id)) ov.source = kind;
+    }
+    if (!ov.strategy && !ov.size && !ov.max_size && !ov.source)
+      r.error(op, "an override changes at least one of strategy, size, max_size, source");
+    const uint16_t size = ov.size.value_or(sc.size), max_size = ov.max_size.value_or(sc.max_size);
+    if (size > max_size)
+      r.error(op, "size " + std::to_string(size) + " is larger than max_size " + std::to_string(max_size) +
+                      " on this site");
+    sc.site_overrides.push_back(std::move(ov));
+  }
+}
+
 void parse_slots(ConfigReader& r, const json& root, Config& c) {
   const json* v = r.member(root, "slots", "", true);
   if (!v) return;
@@ -207,25 +262,15 @@ void parse_slots(ConfigReader& r, const json& root, Config& c) {
     std::string p = at("slots", i);
     const json& s = (*v)[i];
     if (!r.object(s, p, {"id", "strategy", "source", "size", "max_size", "in_stock_only", "exclude_purchased",
-                         "exclude_viewed", "condition", "filters", "stages", "diversity"}))
+                         "exclude_viewed", "condition", "filters", "stages", "diversity", "sites"}))
       continue;
     SlotConfig sc;
     auto id = r.id(s, "id", p);
     auto strategy = r.id(s, "strategy", p);
     if (id) r.unique(seen, *id, at(p, "id"));
     if (const json* src = r.member(s, "source", p, false)) {
-      std::string sp = at(p, "source");
-      if (r.object(*src, sp, {"kind", "id"})) {
-        auto kind = r.text(*src, "kind", sp, true);
-        int k = kind ? index_of(kSourceKinds, *kind) : -1;
-        if (kind && k < 0)
-          r.error(at(sp, "kind"), "unknown source kind " + quote_value(*kind) + " (expected one of: " + one_of(kSourceKinds) + ")");
-        if (k >= 0) sc.source = static_cast<fb::SourceKind>(k);
-        bool needs_id = sc.source == fb::SourceKind::Category || sc.source == fb::SourceKind::Collection;
-        auto sid = r.id(*src, "id", sp, k >= 0 && needs_id);
-        if (sid && k >= 0 && !needs_id) r.error(at(sp, "id"), std::string("source kind '") + kSourceKinds[k] + "' takes no id");
-        if (sid && needs_id) sc.source_id = IdRef{*sid, at(sp, "id")};
-      }
+      fb::SourceKind kind = sc.source;
+      if (parse_slot_source(r, *src, at(p, "source"), kind, sc.source_id)) sc.source = kind;
     }
     auto size = r.integer(s, "size", p, 1, 65535);
     auto max_size = r.integer(s, "max_size", p, 1, 65535);
@@ -240,6 +285,7 @@ void parse_slots(ConfigReader& r, const json& root, Config& c) {
     parse_plugin_uses(r, s, "filters", p, PluginKind::kFilter, sc.filters);
     parse_plugin_uses(r, s, "stages", p, PluginKind::kStage, sc.stages);
     sc.diversity = parse_diversity(r, s, p, c);
+    if (const json* sites = r.member(s, "sites", p, false)) parse_slot_sites(r, *sites, at(p, "sites"), sc);
     if (!id || !strategy) continue;
     sc.id = *id;
     sc.strategy = IdRef{*strategy, at(p, "strategy")};
@@ -247,7 +293,7 @@ void parse_slots(ConfigReader& r, const json& root, Config& c) {
   }
 }
 
-void parse_match(ConfigReader& r, const json& m, const std::string& p, MatchConfig& out) {
+void parse_match_impl(ConfigReader& r, const json& m, const std::string& p, MatchConfig& out) {
   if (!r.object(m, p, {"items", "categories", "brands", "attribute", "values", "number"})) return;
   out.items = r.ids(m, "items", p);
   out.categories = r.ids(m, "categories", p);
@@ -308,7 +354,7 @@ void parse_rules(ConfigReader& r, const json& root, Config& c) {
     }
     rc.slots = r.ids(j, "slots", p);
     rc.sites = r.ids(j, "sites", p);
-    if (const json* m = r.member(j, "match", p, true)) parse_match(r, *m, at(p, "match"), rc.match);
+    if (const json* m = r.member(j, "match", p, true)) parse_match_impl(r, *m, at(p, "match"), rc.match);
     if (const json* s = r.member(j, "schedule", p, false)) parse_schedule(r, *s, at(p, "schedule"), rc.starts_at, rc.ends_at);
     parse_condition(r, j, p, rc.condition, rc.condition_segments);
     if (!id || a < 0) continue;
@@ -318,6 +364,10 @@ void parse_rules(ConfigReader& r, const json& root, Config& c) {
 }
 
 }  // namespace
+
+void parse_match(ConfigReader& r, const json& m, const std::string& path, MatchConfig& out) {
+  parse_match_impl(r, m, path, out);
+}
 
 const char* term_kind_config_name(fb::TermKind kind) {
   auto k = static_cast<size_t>(kind);
@@ -339,7 +389,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   if (!r.object(root, "", {"$schema", "schema", "tenant", "version", "built_at", "sites", "categories", "brands",
                            "items", "attributes", "embedding", "collections", "deny", "strategies", "slots", "rules",
                            "segments", "policies", "inventory", "accounts", "roles", "price_lists", "events", "signing",
-                           "experiments"}))
+                           "experiments", "site_overrides"}))
     return false;
   if (auto schema = r.integer(root, "schema", "", 0, INT32_MAX, true); schema && *schema != 1)
     r.error("schema", "config schema " + std::to_string(*schema) + " is not supported (this tailor reads 1)");
@@ -372,6 +422,9 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   parse_signing(r, root, c.signing);
   parse_experiments(r, root, c);
   check_condition_refs(r, c);
+  if (!c.account_attributes.empty() && !c.b2b.accounts)
+    r.error(at(c.account_attributes[0].where, "on"), "attributes on accounts need the accounts source");
+  c.site_overrides = r.source(root, "site_overrides", "", false);
   return errors.messages().size() == before && !errors.full();
 }
 

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "errors.h"
 #include "signing_config.h"
 #include "source.h"
@@ -28,12 +30,15 @@ struct SiteConfig {
 };
 
 enum class AttrType { kNumber, kCategorical, kTags };
+// Which records a custom attribute is declared on (the `on` field; docs/config.md#attributes).
+enum class AttrOwner { kItems, kAccounts };
 
 struct AttributeConfig {
   std::string name;
   AttrType type = AttrType::kNumber;
   std::string column;  // source field; defaults to name
   std::string where;
+  AttrOwner on = AttrOwner::kItems;
 };
 
 struct EmbeddingConfig {
@@ -85,6 +90,16 @@ struct DiversityConfig {
   float mmr_lambda = 1.0f;
 };
 
+// A slot's per-site override (docs/tenancy.md): unset fields keep the slot's own.
+struct SlotSiteOverrideConfig {
+  IdRef site;
+  std::optional<IdRef> strategy;
+  std::optional<uint16_t> size, max_size;
+  std::optional<fb::SourceKind> source;
+  std::optional<IdRef> source_id;  // category or collection id of `source`
+  std::string where;               // "slots[1].sites.b-fr"
+};
+
 struct SlotConfig {
   std::string id;
   IdRef strategy;
@@ -99,6 +114,7 @@ struct SlotConfig {
   std::vector<IdRef> condition_segments; // segment ids the condition names
   std::vector<PluginUseConfig> filters, stages;  // filter and stage plugins
   std::optional<DiversityConfig> diversity;
+  std::vector<SlotSiteOverrideConfig> site_overrides;  // "sites": {site: {...}}, sorted by site id
 };
 
 struct NumberMatch {
@@ -144,6 +160,7 @@ struct DenyConfig {
 struct PolicyConfig {
   std::string id, kind, where;  // where: "policies[2]"
   std::vector<IdRef> items, categories, segments;
+  std::optional<MatchConfig> match;  // items matching it are targets too (attributes, brands, ...)
   std::vector<IdRef> only_in, never_in;  // jurisdiction codes
   uint16_t min_age = 0;
   std::string licence, purpose;
@@ -212,7 +229,8 @@ struct Config {
   SourceSpec items;
   std::optional<SourceSpec> inventory;  // {id, stock} merged into items (sync/inventory.cpp)
   bool inventory_ignore_unknown = false;
-  std::vector<AttributeConfig> attributes;
+  std::vector<AttributeConfig> attributes;          // on items (index = Items.attributes index)
+  std::vector<AttributeConfig> account_attributes;  // on accounts (Snapshot.account_attributes)
   EmbeddingConfig embedding;
   std::vector<CollectionConfig> collections;
   DenyConfig deny;
@@ -224,10 +242,16 @@ struct Config {
   B2BConfig b2b;
   SigningConfig signing;  // checked by build, enforced by `tailor verify --config` (signing_config.h)
   std::vector<ExperimentConfig> experiments;
+  std::optional<SourceSpec> site_overrides;  // records {item, site, title?, hidden?} (sync/sites.cpp)
 };
 
 constexpr size_t kMaxSites = 64;
 constexpr uint16_t kMaxEmbeddingDim = 1024;
+
+class ConfigReader;
+// Reads an item matcher {items?, categories?, brands?, attribute?, values?, number?} at `path`
+// (rules[i].match, policies[i].match).
+void parse_match(ConfigReader& r, const nlohmann::json& m, const std::string& path, MatchConfig& out);
 
 // Term kind <-> config name ("category_affinity").
 const char* term_kind_config_name(fb::TermKind kind);

@@ -115,11 +115,38 @@ Result<std::string> inspect_snapshot(std::span<const uint8_t> bytes, size_t item
     }
   j["slots"] = ordered_json::array();
   if (root.slots())
-    for (auto* s : *root.slots())
-      j["slots"].push_back({{"id", sv(s->id())},
-                            {"strategy", sv(root.strategies()->Get(s->strategy())->id())},
-                            {"source", source_kind(s->source())},
-                            {"size", s->size()}});
+    for (auto* s : *root.slots()) {
+      ordered_json x = {{"id", sv(s->id())},
+                        {"strategy", sv(root.strategies()->Get(s->strategy())->id())},
+                        {"source", source_kind(s->source())},
+                        {"size", s->size()}};
+      if (s->site_overrides() && s->site_overrides()->size()) {  // only when present: older outputs unchanged
+        ordered_json sites = ordered_json::object();
+        for (auto* o : *s->site_overrides()) {
+          ordered_json y = ordered_json::object();
+          if (o->strategy() >= 0) y["strategy"] = sv(root.strategies()->Get(o->strategy())->id());
+          if (o->has_source()) y["source"] = source_kind(o->source());
+          if (o->size()) y["size"] = o->size();
+          if (o->max_size()) y["max_size"] = o->max_size();
+          sites[std::string(sv(root.sites()->Get(o->site())->id()))] = std::move(y);
+        }
+        x["sites"] = std::move(sites);
+      }
+      j["slots"].push_back(std::move(x));
+    }
+  if (root.site_items() && root.site_items()->size()) {
+    ordered_json titles = ordered_json::object();
+    for (auto* t : *root.site_items()) titles[std::string(sv(root.sites()->Get(t->site())->id()))] = len(t->items());
+    j["site_titles"] = std::move(titles);
+  }
+  if (root.account_attributes() && root.account_attributes()->size()) {
+    j["account_attributes"] = ordered_json::array();
+    for (auto* a : *root.account_attributes()) {
+      ordered_json x = {{"name", sv(a->name())}, {"type", attribute_type(a->type())}};
+      if (a->type() != fb::AttributeType::Number) x["values"] = len(a->dict());
+      j["account_attributes"].push_back(std::move(x));
+    }
+  }
   j["rules"] = ordered_json::array();
   if (root.rules())
     for (auto* r : *root.rules()) j["rules"].push_back({{"id", sv(r->id())}, {"action", action_name(r->action())}});

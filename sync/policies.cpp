@@ -63,7 +63,7 @@ bool overlaps(std::string_view a, std::string_view b) { return forbids(a, b) || 
 
 void parse_policy(ConfigReader& r, const json& j, const std::string& p, Config& c, std::map<std::string, std::string>& seen) {
   if (!r.object(j, p, {"id", "kind", "items", "categories", "only_in", "never_in", "min_age", "licence", "purpose",
-                       "effect", "segments"}))
+                       "effect", "segments", "match"}))
     return;
   PolicyConfig pc;
   pc.where = p;
@@ -82,8 +82,12 @@ void parse_policy(ConfigReader& r, const json& j, const std::string& p, Config& 
 
   pc.items = r.ids(j, "items", p);
   pc.categories = r.ids(j, "categories", p);
-  if (pc.items.empty() && pc.categories.empty())
-    r.error(p, "a policy needs items or categories to apply to");
+  if (const json* m = r.member(j, "match", p, false)) {
+    pc.match.emplace();
+    parse_match(r, *m, at(p, "match"), *pc.match);
+  }
+  if (pc.items.empty() && pc.categories.empty() && !pc.match)
+    r.error(p, "a policy needs items, categories or match to apply to");
 
   if (pc.kind == "jurisdiction") {
     pc.only_in = r.ids(j, "only_in", p);
@@ -180,12 +184,18 @@ void parse_policies(ConfigReader& r, const json& root, Config& c) {
   for (size_t i = 0; i < v->size(); ++i) parse_policy(r, (*v)[i], at("policies", i), c, seen);
 }
 
-void resolve_policies(const Config& c, const Catalog& catalog, std::vector<ResolvedPolicy>& out, ErrorList& errors) {
+void resolve_policies(const Config& c, const Catalog& catalog, std::vector<ResolvedPolicy>& out, ErrorList& errors,
+                      const std::vector<std::vector<uint32_t>>& matched) {
   auto error = [&](const std::string& where, const std::string& msg) { errors.add(c.file + ": " + where + ": " + msg); };
   out.clear();
-  for (const PolicyConfig& pc : c.policies) {
+  for (size_t k = 0; k < c.policies.size(); ++k) {
+    const PolicyConfig& pc = c.policies[k];
     ResolvedPolicy rp;
     rp.config = &pc;
+    if (k < matched.size()) {
+      rp.items = matched[k];
+      if (pc.match && rp.items.empty()) error(at(pc.where, "match"), "matches no item");
+    }
     for (const IdRef& r : pc.items) {
       int32_t i = catalog.find_item(r.id);
       if (i < 0) error(r.where, "unknown item " + quote_value(r.id));

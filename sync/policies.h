@@ -36,7 +36,9 @@ void parse_policies(ConfigReader& r, const nlohmann::json& root, Config& c);
 
 // Resolves every policy's items/categories/segments and reports conflicting policies (two of one
 // kind on the same item or category that cannot both hold).
-void resolve_policies(const Config& c, const Catalog& catalog, std::vector<ResolvedPolicy>& out, ErrorList& errors);
+// `matched[k]`: the items policy k's `match` selects (resolved by resolve()), added to its items.
+void resolve_policies(const Config& c, const Catalog& catalog, std::vector<ResolvedPolicy>& out, ErrorList& errors,
+                      const std::vector<std::vector<uint32_t>>& matched = {});
 
 // The snapshot's policies vector (null offset when there are none).
 flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Policy>>> write_policies(

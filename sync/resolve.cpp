@@ -63,6 +63,8 @@ class Resolver {
   }
 
   void run(Resolved& out);
+  // The catalog items `m` selects (sorted), evaluated as the engine evaluates a rule's matcher.
+  std::vector<uint32_t> matching_items(const MatchConfig& m);
 
  private:
   int32_t known(int32_t i, const IdRef& r, const char* what) {
@@ -108,6 +110,40 @@ ResolvedMatch Resolver::match(const MatchConfig& m) {
   return out;
 }
 
+std::vector<uint32_t> Resolver::matching_items(const MatchConfig& mc) {
+  const ResolvedMatch m = match(mc);
+  auto within = [&](int32_t c, int32_t want) {
+    for (uint32_t steps = 0; c >= 0 && steps <= cat_.categories.size(); c = cat_.categories[c].parent, ++steps)
+      if (c == want) return true;
+    return false;
+  };
+  auto has = [](const auto& v, auto x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  std::vector<uint32_t> out;
+  for (uint32_t i = 0; i < cat_.item_count(); ++i) {
+    if (!m.items.empty() && !std::binary_search(m.items.begin(), m.items.end(), i)) continue;
+    if (!m.categories.empty()) {
+      bool any = false;
+      for (int32_t want : m.categories) any = any || within(cat_.category[i], want);
+      if (!any) continue;
+    }
+    if (!m.brands.empty() && !has(m.brands, cat_.brand[i])) continue;
+    if (m.attribute >= 0 && !m.values.empty()) {
+      const AttributeColumn& col = cat_.attributes[m.attribute];
+      bool any = false;
+      if (col.type == AttrType::kCategorical) any = has(m.values, col.codes[i]);
+      else
+        for (uint32_t k = col.offsets[i]; k < col.offsets[i + 1] && !any; ++k) any = has(m.values, col.tags[k]);
+      if (!any) continue;
+    }
+    if (m.number_attribute >= 0) {
+      float v = cat_.attributes[m.number_attribute].numbers[i];
+      if (!(v >= m.number_min && v <= m.number_max)) continue;
+    }
+    out.push_back(i);
+  }
+  return out;
+}
+
 void Resolver::run(Resolved& out) {
   for (const StrategyConfig& s : c_.strategies) {
     ResolvedStrategy rs{s.id, {}};
@@ -145,10 +181,26 @@ void Resolver::run(Resolved& out) {
   }
 
   for (const SlotConfig& s : c_.slots) {
-    ResolvedSlot rs{&s, strategy(s.strategy), -1};
+    ResolvedSlot rs{&s, strategy(s.strategy), -1, {}};
     if (s.source_id && s.source == fb::SourceKind::Category) rs.source_index = category(*s.source_id);
     if (s.source_id && s.source == fb::SourceKind::Collection) rs.source_index = collection(*s.source_id);
-    out.slots.push_back(rs);
+    for (const SlotSiteOverrideConfig& o : s.site_overrides) {
+      ResolvedSlotOverride ro;
+      ro.site = site(o.site);
+      if (o.strategy) ro.strategy = strategy(*o.strategy);
+      ro.size = o.size.value_or(0);
+      ro.max_size = o.max_size.value_or(0);
+      if (o.source) {
+        ro.has_source = true;
+        ro.source = *o.source;
+        if (o.source_id && ro.source == fb::SourceKind::Category) ro.source_index = category(*o.source_id);
+        if (o.source_id && ro.source == fb::SourceKind::Collection) ro.source_index = collection(*o.source_id);
+      }
+      if (ro.site >= 0) rs.site_overrides.push_back(ro);
+    }
+    std::sort(rs.site_overrides.begin(), rs.site_overrides.end(),
+              [](const ResolvedSlotOverride& a, const ResolvedSlotOverride& b) { return a.site < b.site; });
+    out.slots.push_back(std::move(rs));
   }
 
   for (const RuleConfig& r : c_.rules) {
@@ -186,8 +238,14 @@ bool term_is_personal(fb::TermKind kind) {
 
 void resolve(const Config& config, const Catalog& catalog, Resolved& out, ErrorList& errors) {
   out = Resolved();
-  Resolver(config, catalog, errors).run(out);
-  resolve_policies(config, catalog, out.policies, errors);
+  Resolver resolver(config, catalog, errors);
+  resolver.run(out);
+  // Policies targeted by a matcher (custom attributes, brands, ...) get its items at build time:
+  // the edge filters by the same sorted item list as for listed items.
+  std::vector<std::vector<uint32_t>> matched(config.policies.size());
+  for (size_t k = 0; k < config.policies.size(); ++k)
+    if (config.policies[k].match) matched[k] = resolver.matching_items(*config.policies[k].match);
+  resolve_policies(config, catalog, out.policies, errors, matched);
   resolve_experiments(config, out.strategies, out.slots, out.experiments, errors);
 }
 

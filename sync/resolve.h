@@ -28,10 +28,27 @@ struct ResolvedStrategy {
   std::vector<ResolvedTerm> terms;
 };
 
+struct ResolvedSlotOverride {
+  int32_t site = -1;
+  int32_t strategy = -1;  // -1: the slot's
+  uint16_t size = 0, max_size = 0;  // 0: the slot's
+  bool has_source = false;
+  fb::SourceKind source = fb::SourceKind::All;
+  int32_t source_index = -1;
+};
+
 struct ResolvedSlot {
   const SlotConfig* config = nullptr;
   int32_t strategy = -1;
   int32_t source_index = -1;
+  std::vector<ResolvedSlotOverride> site_overrides;  // sorted by site index
+};
+
+// One site's item overrides (sync/sites.cpp): sorted items with a parallel title ("" = own).
+struct ResolvedSiteItems {
+  int32_t site = -1;
+  std::vector<uint32_t> items;
+  std::vector<std::string> titles;
 };
 
 struct ResolvedMatch {
@@ -68,6 +85,7 @@ struct Resolved {
   std::vector<ResolvedPolicy> policies;
   B2BData b2b;  // accounts, roles, price lists (filled by load_b2b)
   std::vector<ResolvedExperiment> experiments;
+  std::vector<ResolvedSiteItems> site_items;  // sorted by site (filled by load_site_overrides)
 };
 
 // True for the term kinds that read the visitor's profile.

@@ -7,6 +7,7 @@
 #include "file_io.h"
 #include "resolve.h"
 #include "plugin_config.h"
+#include "sites.h"
 #include "snapshot_writer.h"
 #include "tailor/sha256.h"
 #include "tailor/snapshot.h"
@@ -57,6 +58,8 @@ bool build_snapshot(const BuildOptions& options, BuiltSnapshot& out, ErrorList& 
   std::vector<std::string> segment_ids;
   for (const SegmentConfig& g : config.segments) segment_ids.push_back(g.id);
   load_b2b(config, catalog, segment_ids, resolved.b2b, errors);
+  if (!errors.empty()) return false;
+  load_site_overrides(config, catalog, resolved, errors);
   if (!errors.empty()) return false;
 
   // Guard the FlatBuffers 2 GiB limit before building: embeddings dominate big catalogs.

@@ -7,6 +7,8 @@
 
 #include "plugin_config.h"
 #include "diversity_config.h"
+#include "attributes.h"
+#include "sites.h"
 #include "tailor/snapshot.h"
 
 namespace tailor::sync {
@@ -21,49 +23,6 @@ using flatbuffers::String;
 constexpr uint32_t kMinEngine = 1;
 
 Offset<String> opt(FlatBufferBuilder& fbb, const std::string& s) { return s.empty() ? 0 : fbb.CreateString(s); }
-
-fb::AttributeType fb_type(AttrType t) {
-  switch (t) {
-    case AttrType::kNumber: return fb::AttributeType::Number;
-    case AttrType::kCategorical: return fb::AttributeType::Categorical;
-    default: return fb::AttributeType::TagSet;
-  }
-}
-
-Offset<fb::Attribute> write_attribute(FlatBufferBuilder& fbb, const AttributeConfig& ac, const AttributeColumn& col) {
-  auto name = fbb.CreateString(ac.name);
-  Offset<flatbuffers::Vector<float>> numbers;
-  Offset<flatbuffers::Vector<Offset<String>>> dict;
-  Offset<flatbuffers::Vector<uint32_t>> codes, offsets, tags;
-  if (col.type == AttrType::kNumber) {
-    numbers = fbb.CreateVector(col.numbers);
-  } else {
-    dict = fbb.CreateVectorOfStrings(col.dict);
-    if (col.type == AttrType::kCategorical) {
-      codes = fbb.CreateVector(col.codes);
-    } else {
-      offsets = fbb.CreateVector(col.offsets);
-      tags = fbb.CreateVector(col.tags);
-    }
-  }
-  fb::AttributeBuilder b(fbb);
-  b.add_name(name);
-  b.add_type(fb_type(col.type));
-  b.add_custom(true);
-  if (col.type == AttrType::kNumber) {
-    b.add_numbers(numbers);
-    b.add_min(col.min);
-    b.add_max(col.max);
-  } else {
-    b.add_dict(dict);
-    if (col.type == AttrType::kCategorical) b.add_codes(codes);
-    else {
-      b.add_offsets(offsets);
-      b.add_tags(tags);
-    }
-  }
-  return b.Finish();
-}
 
 Offset<fb::Items> write_items(FlatBufferBuilder& fbb, const Config& c, const Catalog& cat) {
   const uint32_t n = cat.item_count();
@@ -83,7 +42,7 @@ Offset<fb::Items> write_items(FlatBufferBuilder& fbb, const Config& c, const Cat
   auto stock = fbb.CreateVector(cat.stock);
   auto site_mask = fbb.CreateVector(cat.site_mask);
   std::vector<Offset<fb::Attribute>> attrs;
-  for (size_t a = 0; a < c.attributes.size(); ++a) attrs.push_back(write_attribute(fbb, c.attributes[a], cat.attributes[a]));
+  for (size_t a = 0; a < c.attributes.size(); ++a) attrs.push_back(write_attribute(fbb, c.attributes[a].name, cat.attributes[a]));
   auto attributes = fbb.CreateVector(attrs);
 
   const uint16_t dim = c.embedding.dim;
@@ -164,6 +123,12 @@ Offset<fb::Slot> write_slot(FlatBufferBuilder& fbb, const ResolvedSlot& s) {
   auto filters = plugin_refs(c.filters);
   auto stages = plugin_refs(c.stages);
   auto diversity = write_diversity(fbb, c.diversity);
+  std::vector<Offset<fb::SlotSiteOverride>> overrides;
+  for (const ResolvedSlotOverride& o : s.site_overrides)
+    overrides.push_back(fb::CreateSlotSiteOverride(fbb, o.site, o.strategy, o.size, o.max_size, o.has_source, o.source,
+                                                   o.source_index));
+  Offset<flatbuffers::Vector<Offset<fb::SlotSiteOverride>>> overrides_v;
+  if (!overrides.empty()) overrides_v = fbb.CreateVector(overrides);
   fb::SlotBuilder b(fbb);
   b.add_id(id);
   b.add_source(c.source);
@@ -178,6 +143,7 @@ Offset<fb::Slot> write_slot(FlatBufferBuilder& fbb, const ResolvedSlot& s) {
   if (!c.filters.empty()) b.add_filters(filters);
   if (!c.stages.empty()) b.add_stages(stages);
   if (!diversity.IsNull()) b.add_diversity(diversity);
+  if (!overrides_v.IsNull()) b.add_site_overrides(overrides_v);
   return b.Finish();
 }
 
@@ -291,8 +257,9 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   auto deny_v = fbb.CreateVector(deny);
   auto segments_v = fbb.CreateVector(segments);
   auto policies_v = write_policies(fbb, r.policies);
-  auto b2b = write_b2b(fbb, r.b2b);
+  auto b2b = write_b2b(fbb, c, r.b2b);
   auto experiments_v = write_experiments(fbb, r.experiments);  // null when there are none
+  auto site_items_v = write_site_items(fbb, r.site_items);
 
   fb::SnapshotBuilder b(fbb);
   b.add_schema_version(kSchemaVersion);
@@ -313,6 +280,7 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   b.add_policies(policies_v);
   add_b2b(b, b2b);
   b.add_experiments(experiments_v);
+  if (!site_items_v.IsNull()) b.add_site_items(site_items_v);
   fb::FinishSnapshotBuffer(fbb, b.Finish());
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }

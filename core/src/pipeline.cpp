@@ -10,6 +10,7 @@
 #include "tailor/json_writer.h"
 #include "tailor/policy.h"
 #include "tailor/scoring.h"
+#include "tailor/sites.h"
 #include "tailor/targeting.h"
 #include "plugin_run.h"
 
@@ -332,7 +333,7 @@ bool denied(std::span<const DenyRange> lists, uint32_t item) {
 
 struct SlotResult {
   int32_t slot;
-  int32_t strategy = -1;               // the slot's strategy, or the one its experiment variation uses
+  int32_t strategy = -1;               // the site's override or the slot's, then its experiment variation's
   const SlotRequest* req = nullptr;
   uint32_t candidates = 0;
   uint32_t filtered[static_cast<int>(FilterReason::kCount)] = {};
@@ -348,10 +349,10 @@ struct SlotResult {
   DiversityStats diversity_stats;
 };
 
-Status gather_candidates(Context& cx, const fb::Slot& slot, const SlotRequest& sr, SlotResult& res,
+Status gather_candidates(Context& cx, const SlotView& slot, const SlotRequest& sr, SlotResult& res,
                          std::span<uint32_t>& out, const PipelineLimits& limits) {
   const uint32_t n = cx.snap.item_count();
-  switch (slot.source()) {
+  switch (slot.source) {
     case fb::SourceKind::All: {
       if (n > limits.max_candidates)  // checked before allocating
         return Status(Code::kLimitExceeded, "slot '" + sr.id + "': " + std::to_string(n) +
@@ -364,7 +365,7 @@ Status gather_candidates(Context& cx, const fb::Slot& slot, const SlotRequest& s
       // Which categories are the source or below it: once per request, not once per item.
       const uint32_t ncat = cx.snap.root().categories()->size();
       auto within = cx.arena.alloc<uint8_t>(ncat);
-      for (uint32_t c = 0; c < ncat; ++c) within[c] = cx.snap.category_within(int32_t(c), slot.source_index());
+      for (uint32_t c = 0; c < ncat; ++c) within[c] = cx.snap.category_within(int32_t(c), slot.source_index);
       out = cx.arena.alloc<uint32_t>(n);
       const int32_t* cat = col(cx.snap.items().category());
       size_t k = 0;
@@ -374,7 +375,7 @@ Status gather_candidates(Context& cx, const fb::Slot& slot, const SlotRequest& s
       break;
     }
     case fb::SourceKind::Collection: {
-      const auto* items = cx.snap.root().collections()->Get(slot.source_index())->items();
+      const auto* items = cx.snap.root().collections()->Get(slot.source_index)->items();
       size_t m = items ? items->size() : 0;
       out = cx.arena.alloc<uint32_t>(m);
       for (size_t i = 0; i < m; ++i) out[i] = items->Get(i);
@@ -465,17 +466,19 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
     return Status(Code::kUnknownSlot, "unknown slot '" + sr.id + "' (this snapshot has: " + known + ")");
   }
   const fb::Slot& slot = *root.slots()->Get(res.slot);
-  int32_t size = sr.size > 0 ? sr.size : slot.size();
-  if (size > slot.max_size())
+  const SlotView view = slot_for_site(slot, cx.site);  // the request's site may override the slot
+  res.strategy = view.strategy;
+  int32_t size = sr.size > 0 ? sr.size : view.size;
+  if (size > view.max_size)
     return Status(Code::kLimitExceeded, "slot '" + sr.id + "': size " + std::to_string(size) +
-                                            " is over the slot's max_size " + std::to_string(slot.max_size()));
+                                            " is over the slot's max_size " + std::to_string(view.max_size));
   if (!cx.targeting.condition_true(ConditionOf::kSlot, res.slot, slot.condition())) {
     res.skipped = true;  // the decision says why the slot is empty
     return Status::Ok();
   }
 
   std::span<uint32_t> cand;
-  Status st = gather_candidates(cx, slot, sr, res, cand, limits);
+  Status st = gather_candidates(cx, view, sr, res, cand, limits);
   if (!st.ok()) return st;
   apply_filters(cx, slot, res.slot, res, cand);
   // Plugins see only what survived the hard filters (docs/plugins.md).
@@ -484,7 +487,8 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
   run_plugin_filters(plugin_base, slot, cand, res.plugins);
 
   // Scoring, one term (column) at a time, summed in term order.
-  res.strategy = experiment_strategy(cx.experiments, cx.snap, res.slot, slot.strategy());
+  // An experiment variation's strategy wins over the site's (docs/experiments.md).
+  res.strategy = experiment_strategy(cx.experiments, cx.snap, res.slot, view.strategy);
   const fb::Strategy& strat = *root.strategies()->Get(res.strategy);
   terms.clear();
   if (strat.terms())
@@ -659,7 +663,7 @@ void write_item(Context& cx, JsonWriter& w, const SlotResult& res, size_t i, con
   w.key("id"); w.string(sv(it.ids()->Get(item)));
   w.key("rank"); w.integer(static_cast<int64_t>(i + 1));
   w.key("score"); w.number(res.scores[i]);
-  if (it.titles()) { w.key("title"); w.string(sv(it.titles()->Get(item))); }
+  if (it.titles()) { w.key("title"); w.string(site_title(cx.snap, cx.site, item)); }
   if (it.category() && it.category()->Get(item) >= 0) {
     w.key("category"); w.string(sv(root.categories()->Get(it.category()->Get(item))->id()));
   }
@@ -729,7 +733,7 @@ void write_slot(Context& cx, JsonWriter& w, const SlotResult& res, const std::ve
   const fb::Slot& slot = *root.slots()->Get(res.slot);
   w.begin_object();
   w.key("id"); w.string(sv(slot.id()));
-  w.key("strategy"); w.string(sv(root.strategies()->Get(res.strategy >= 0 ? res.strategy : slot.strategy())->id()));
+  w.key("strategy"); w.string(sv(root.strategies()->Get(res.strategy)->id()));
   if (res.skipped) { w.key("skipped"); w.string("condition"); }
   w.key("items");
   w.begin_array();

@@ -1,4 +1,5 @@
 #include "tailor/snapshot.h"
+#include "tailor/sites.h"
 
 #include <flatbuffers/flatbuffers.h>
 
@@ -66,6 +67,36 @@ Status conditions_ok(const V* v, const char* what) {
     if (!st.ok()) return invalid(std::string(what) + " '" + std::string(sv(x->id())) + "' " + st.message());
   }
   return Status::Ok();
+}
+
+// One typed attribute column of `n` rows: lengths, codes within the dictionary, CSR offsets.
+Status check_attribute(const fb::Attribute* at, uint32_t n) {
+  const std::string name(sv(at->name()));
+  const uint32_t dict = len(at->dict());
+  switch (at->type()) {
+    case fb::AttributeType::Number:
+      if (len(at->numbers()) != n) return invalid("attribute '" + name + "' numbers length");
+      return Status::Ok();
+    case fb::AttributeType::Categorical:
+      if (len(at->codes()) != n) return invalid("attribute '" + name + "' codes length");
+      // An empty table may omit the vector entirely.
+      if (at->codes())
+        for (uint32_t c : *at->codes())
+          if (c != kMissingCode && c >= dict) return invalid("attribute '" + name + "' code");
+      return Status::Ok();
+    case fb::AttributeType::TagSet: {
+      if (len(at->offsets()) != n + 1) return invalid("attribute '" + name + "' offsets");
+      uint32_t prev = 0;
+      for (uint32_t o : *at->offsets()) {
+        if (o < prev || o > len(at->tags())) return invalid("attribute '" + name + "' offsets");
+        prev = o;
+      }
+      if (!indices_ok(at->tags(), dict)) return invalid("attribute '" + name + "' tags");
+      return Status::Ok();
+    }
+    default:
+      return invalid("attribute '" + name + "' has an unknown type");
+  }
 }
 
 }  // namespace
@@ -141,34 +172,13 @@ Status Snapshot::validate(const SnapshotLimits& limits) {
     if (!f32 && !i8) return invalid("embedding columns do not match item_count * embedding_dim");
   }
 
-  for (uint32_t a = 0; a < nattr; ++a) {
-    const fb::Attribute* at = it.attributes()->Get(a);
-    const uint32_t dict = len(at->dict());
-    switch (at->type()) {
-      case fb::AttributeType::Number:
-        if (len(at->numbers()) != n) return invalid("attribute '" + std::string(sv(at->name())) + "' numbers length");
-        break;
-      case fb::AttributeType::Categorical:
-        if (len(at->codes()) != n) return invalid("attribute '" + std::string(sv(at->name())) + "' codes length");
-        // An empty catalog may omit the vector entirely.
-        if (at->codes())
-          for (uint32_t c : *at->codes())
-            if (c != kMissingCode && c >= dict) return invalid("attribute '" + std::string(sv(at->name())) + "' code");
-        break;
-      case fb::AttributeType::TagSet: {
-        if (len(at->offsets()) != n + 1) return invalid("attribute '" + std::string(sv(at->name())) + "' offsets");
-        uint32_t prev = 0;
-        for (uint32_t o : *at->offsets()) {
-          if (o < prev || o > len(at->tags())) return invalid("attribute '" + std::string(sv(at->name())) + "' offsets");
-          prev = o;
-        }
-        if (!indices_ok(at->tags(), dict)) return invalid("attribute '" + std::string(sv(at->name())) + "' tags");
-        break;
-      }
-      default:
-        return invalid("attribute '" + std::string(sv(at->name())) + "' has an unknown type");
-    }
-  }
+  for (uint32_t a = 0; a < nattr; ++a)
+    if (Status st = check_attribute(it.attributes()->Get(a), n); !st.ok()) return st;
+  // Tenant-declared account attributes: one row per account.
+  const uint32_t naccount = len(root_->accounts());
+  if (const auto* attrs = root_->account_attributes())
+    for (const fb::Attribute* at : *attrs)
+      if (Status st = check_attribute(at, naccount); !st.ok()) return st;
 
   // Category parents: in range and acyclic (depth bounded by the category count).
   for (uint32_t c = 0; c < ncat; ++c) {
@@ -253,6 +263,7 @@ Status Snapshot::validate(const SnapshotLimits& limits) {
                     conditions_ok(root_->experiments(), "experiment"), conditions_ok(root_->policies(), "policy")})
     if (!st.ok()) return st;
   if (Status st = validate_experiments(*root_); !st.ok()) return st;
+  if (Status st = validate_sites(*root_, n); !st.ok()) return st;
   return validate_b2b(*root_, n);
 }
 

@@ -1,6 +1,7 @@
 #include "tailor/targeting.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -61,6 +62,28 @@ json top_keys(const flatbuffers::Vector<flatbuffers::Offset<fb::Affinity>>* v, s
   });
   for (size_t i = 0; i < k; ++i) a.push_back(std::string(sv(all[i]->key())));
   return a;
+}
+
+// Row `row` of a typed attribute column as condition data: a number, a string or an array of
+// strings; null when the record has no value (NaN number, missing code).
+json attribute_json(const fb::Attribute& at, uint32_t row) {
+  switch (at.type()) {
+    case fb::AttributeType::Number: {
+      const float v = at.numbers() ? at.numbers()->Get(row) : std::numeric_limits<float>::quiet_NaN();
+      return v == v ? json(static_cast<double>(v)) : json(nullptr);
+    }
+    case fb::AttributeType::Categorical: {
+      const uint32_t code = at.codes() ? at.codes()->Get(row) : kMissingCode;
+      return code == kMissingCode ? json(nullptr) : json(std::string(sv(at.dict()->Get(code))));
+    }
+    case fb::AttributeType::TagSet: {
+      json out = json::array();
+      for (uint32_t k = at.offsets()->Get(row), e = at.offsets()->Get(row + 1); k < e; ++k)
+        out.push_back(std::string(sv(at.dict()->Get(at.tags()->Get(k)))));
+      return out;
+    }
+  }
+  return json(nullptr);
 }
 
 }  // namespace
@@ -167,6 +190,10 @@ void Targeting::build_data() {
       // Parents are in range, acyclic and depth-capped (validate_b2b).
       for (int32_t p = root.accounts()->Get(a)->parent(); p >= 0; p = root.accounts()->Get(p)->parent())
         anc.push_back(std::string(sv(root.accounts()->Get(p)->id())));
+      // Tenant-declared account attributes (docs/config.md#custom-attributes) as account.<name>;
+      // the build refuses names that would shadow id/known/ancestors.
+      if (const auto* attrs = root.account_attributes())
+        for (const fb::Attribute* at : *attrs) acct[std::string(sv(at->name()))] = attribute_json(*at, static_cast<uint32_t>(a));
     }
     acct["ancestors"] = std::move(anc);
     d["account"] = std::move(acct);

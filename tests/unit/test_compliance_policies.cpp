@@ -273,7 +273,7 @@ TEST_CASE("compliance: bad policies fail the build with a located message") {
                      "tailor.json: policies[0].min_age: only min_age policies take min_age");
   expect_build_error([](json& c) { c["policies"][1].erase("min_age"); }, "tailor.json: policies[1].min_age: is required");
   expect_build_error([](json& c) { c["policies"][1].erase("items"); },
-                     "tailor.json: policies[1]: a policy needs items or categories to apply to");
+                     "tailor.json: policies[1]: a policy needs items, categories or match to apply to");
   expect_build_error([](json& c) { c["policies"][3]["effect"] = "hide"; },
                      "tailor.json: policies[3].effect: unknown effect 'hide'");
   expect_build_error([](json& c) { c["policies"][1]["id"] = "rx-licence"; }, "policies[1].id");
