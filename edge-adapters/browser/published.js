@@ -4,8 +4,11 @@
 //                                                 with a short cache lifetime (it is the pointer)
 //   <tenant>/versions/<version>/snapshot.<i>      chunk i; immutable, cache it forever
 // The chunks are fetched in parallel, joined, and checked against the manifest's size and SHA-256
-// before anything uses them. Browser signatures are not checked here (the edge does that).
+// before anything uses them. With `publicKeys`, the manifest's signature envelope must carry at
+// least `requiredSignatures` valid Ed25519 signatures from those keys (verifySignedSnapshot).
 import { TailorError } from './emscripten_host.js';
+import { parsePublicKeys, parseRequiredSignatures } from '../../js/src/keys.js';
+import { verifySnapshot } from '../../js/src/verify.js';
 
 const MAX_BYTES = 1 << 30;  // the core's snapshot cap
 const MAX_CHUNKS = 1 << 20;
@@ -23,8 +26,33 @@ async function get(fetchFn, url, what, init) {
   return res;
 }
 
-// Resolves to {bytes, manifest}. `manifestUrl` is absolute or relative to the page.
-export async function fetchPublishedSnapshot(manifestUrl, { fetch: fetchFn = globalThis.fetch, credentials = 'same-origin' } = {}) {
+// Throws TailorError unless `bytes` carry `requiredSignatures` (default 1) valid signatures by
+// `publicKeys` (comma-separated hex or base64, a JSON array, or 32-byte Uint8Arrays: the formats
+// of every adapter, js/src/keys.js) in `signature` (the envelope, object or JSON text). Ed25519 is
+// WebCrypto's, the verifier of @tailor/engine (js/src/verify.js). Codes: signature_missing,
+// signature_invalid, signature_insufficient, digest_mismatch, signature_unsupported (a browser
+// without WebCrypto Ed25519: Chrome/Chromium 137+, Firefox 129+, Safari 17+), invalid_argument.
+// Resolves to the key ids whose signatures verified.
+export async function verifySignedSnapshot(bytes, { publicKeys, requiredSignatures, signature, what = 'snapshot' }) {
+  const keys = parsePublicKeys(publicKeys, 'publicKeys');
+  if (!keys) throw new TailorError('invalid_argument', 'publicKeys is empty: give the approvers\' keys or leave it out');
+  const required = parseRequiredSignatures(requiredSignatures, 'requiredSignatures') ?? 1;
+  try {
+    return await verifySnapshot(bytes, { publicKeys: keys, signature, requiredSignatures: required });
+  } catch (err) {
+    if (err instanceof TailorError) throw new TailorError(err.code, `refusing ${what}: ${err.message}`);
+    if (err?.name === 'NotSupportedError' || err?.name === 'NotImplementedError')
+      throw new TailorError('signature_unsupported',
+        `refusing ${what}: this browser's WebCrypto cannot verify Ed25519 signatures (${err.message})`);
+    throw err;
+  }
+}
+
+// Resolves to {bytes, manifest, signers}. `manifestUrl` is absolute or relative to the page.
+// With `publicKeys` the snapshot must be signed (verifySignedSnapshot); `signers` are the key ids.
+export async function fetchPublishedSnapshot(manifestUrl, {
+  fetch: fetchFn = globalThis.fetch, credentials = 'same-origin', publicKeys, requiredSignatures,
+} = {}) {
   const base = typeof document !== 'undefined' ? document.baseURI : undefined;
   const url = new URL(manifestUrl, base);
   // The manifest changes at every publish: revalidate it, never serve a stale pointer.
@@ -50,5 +78,10 @@ export async function fetchPublishedSnapshot(manifestUrl, { fetch: fetchFn = glo
   const digest = hex(await globalThis.crypto.subtle.digest('SHA-256', bytes));
   if (digest !== m.sha256.toLowerCase())
     throw new TailorError('digest_mismatch', `snapshot ${m.version}: sha256 ${digest}, the manifest says ${m.sha256}`);
-  return { bytes, manifest: m };
+  // The manifest's own required_signatures is not trusted here: whoever can write the manifest
+  // could lower it. The page's requiredSignatures decides.
+  const signers = publicKeys === undefined ? [] : await verifySignedSnapshot(bytes, {
+    publicKeys, requiredSignatures, signature: m.signature ?? null, what: `snapshot ${m.version}`,
+  });
+  return { bytes, manifest: m, signers };
 }

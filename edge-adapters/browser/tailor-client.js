@@ -4,6 +4,9 @@
 //   const client = await createTailorClient({ manifestUrl: 'https://cdn.example/northwind/manifest.json',
 //                                             profileUrl: '/me/profile.tprof' });
 //   (manifestUrl: a tree written by `tailor publish --to dir:`; or snapshotUrl: one .tsnap file)
+//   publicKeys: the approvers' keys (`tailor keys --config tailor.json` prints them), with
+//   requiredSignatures (default 1): the snapshot must be signed, else createTailorClient rejects
+//   with TailorError signature_missing / signature_invalid / signature_insufficient / digest_mismatch
 //   client.onDecision((decision) => render(decision));
 //   client.decide({ site: 'us', user: { id }, slots: ['home'] });
 //   client.track({ type: 'view', item: 'sku-7' });   // appends to the session and re-decides
@@ -16,7 +19,7 @@
 // exclude plus the items viewed this session (`excludeViewed: false` turns that off), capped at
 // `maxExclude` most recent ids (the core refuses more than 1,000 ids).
 import { loadEmscriptenEngine, TailorError } from './emscripten_host.js';
-import { fetchPublishedSnapshot } from './published.js';
+import { fetchPublishedSnapshot, verifySignedSnapshot } from './published.js';
 
 export { TailorError };
 
@@ -38,6 +41,18 @@ async function fetchBytes(url, what) {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+// One .tsnap file; with publicKeys its envelope (signatureUrl, default `<snapshotUrl>.sig.json`)
+// must verify. A missing envelope (404) is `signature_missing`.
+async function fetchSigned(snapshotUrl, signatureUrl, publicKeys, requiredSignatures) {
+  if (publicKeys === undefined) return fetchBytes(snapshotUrl, 'snapshot');
+  const sigUrl = signatureUrl ?? `${snapshotUrl}.sig.json`;
+  const [bytes, signature] = await Promise.all([fetchBytes(snapshotUrl, 'snapshot'), fetch(sigUrl, { credentials: 'same-origin' })
+    .then(async (r) => (r.ok ? r.text() : r.status === 404 ? null : Promise.reject(new Error(`HTTP ${r.status}`))))
+    .catch((err) => { throw new TailorError('io_error', `fetching signature ${sigUrl}: ${err?.message ?? err}`); })]);
+  await verifySignedSnapshot(bytes, { publicKeys, requiredSignatures, signature, what: `snapshot ${snapshotUrl}` });
+  return bytes;
+}
+
 // A storage that never throws (private modes, quota, disabled cookies): falls back to memory.
 function safeStorage(storage) {
   const mem = new Map();
@@ -53,6 +68,9 @@ export async function createTailorClient({
   wasmUrl,
   snapshotUrl,
   manifestUrl,
+  signatureUrl,
+  publicKeys,
+  requiredSignatures,
   profileUrl,
   storage = globalThis.localStorage,
   storageKey = 'tailor',
@@ -70,7 +88,8 @@ export async function createTailorClient({
   // already on the device (or none).
   const [engine, snapshot, freshProfile] = await Promise.all([
     loadEmscriptenEngine({ moduleUrl, wasmUrl }),
-    manifestUrl ? fetchPublishedSnapshot(manifestUrl).then((p) => p.bytes) : fetchBytes(snapshotUrl, 'snapshot'),
+    manifestUrl ? fetchPublishedSnapshot(manifestUrl, { publicKeys, requiredSignatures }).then((p) => p.bytes)
+      : fetchSigned(snapshotUrl, signatureUrl, publicKeys, requiredSignatures),
     profileUrl ? fetchBytes(profileUrl, 'profile').catch(() => null) : Promise.resolve(null),
   ]);
   engine.loadSnapshot(snapshot);

@@ -141,8 +141,10 @@ test('LARGE: a >25 MiB snapshot published to a directory is joined by the browse
     }
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const got = await fetchPublishedSnapshot(`http://127.0.0.1:${server.address().port}/${TENANT}/manifest.json`);
+  // The loader itself checks the signature when given the keys (as a page would: hex text).
+  const got = await fetchPublishedSnapshot(`http://127.0.0.1:${server.address().port}/${TENANT}/manifest.json`,
+    { publicKeys: pubHex });
   assert.equal(got.manifest.chunks, r.json.chunks);
   assert.ok(Buffer.from(got.bytes).equals(Buffer.from(bytes)), 'joined chunks differ from the snapshot');
-  await verifySnapshot(got.bytes, { publicKeys: publicKeys(), signature: got.manifest.signature });
+  assert.deepEqual(got.signers, [JSON.parse(envelope).signatures[0].key_id]);
 });

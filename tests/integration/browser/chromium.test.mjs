@@ -12,12 +12,15 @@
 //  (c) edge-adapters/browser/tailor-client.js re-ranks after track() (a viewed item leaves the next
 //      decision) and keeps its session and profile in localStorage across a reload;
 //  (d) the Emscripten host also decides in a module Worker (what the README recommends for big
-//      catalogs).
+//      catalogs);
+//  (e) the client with publicKeys verifies Ed25519 signatures (WebCrypto) of a `tailor publish
+//      --to dir:` tree and of a single file, and refuses unsigned, under-signed, unknown-signer
+//      and tampered snapshots with their codes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -336,4 +339,75 @@ test('(d) the Emscripten host decides in a module Worker', { timeout: 2 * WAIT }
   }), { snapshotUrl: c.snapshotUrl, request: v.request }), 'worker decide');
   assert.equal(got.error, undefined, `worker failed: ${got.message}`);
   assert.equal(got.out, v.expected, `${c.name}/${v.name} in a Worker`);
+});
+
+test('(e) the client verifies Ed25519 signatures with WebCrypto and refuses unsigned, under-signed and tampered snapshots', { timeout: 3 * WAIT }, async () => {
+  const basics = cases.find((c) => c.name === 'basics');
+  const snap = join(work, 'basics', 'snapshot.tsnap');
+  const keys = join(work, 'keys');
+  const hex = {};
+  for (const name of ['alice', 'bob', 'mallory']) {
+    execFileSync(cli, ['keygen', '--out', join(keys, name)], { stdio: 'pipe' });
+    hex[name] = readFileSync(join(keys, `${name}.pub`), 'utf8').trim();
+  }
+  const b64 = (h) => Buffer.from(h, 'hex').toString('base64');
+  // Published trees: unsigned, then signed by alice (the envelope goes into the manifest).
+  execFileSync(cli, ['publish', snap, '--to', `dir:${join(work, 'pub-unsigned')}`], { stdio: 'pipe' });
+  execFileSync(cli, ['sign', snap, '--key', join(keys, 'alice.key')], { stdio: 'pipe' });
+  execFileSync(cli, ['publish', snap, '--to', `dir:${join(work, 'pub-signed')}`], { stdio: 'pipe' });
+  // A single file with its envelope, and a tampered copy beside the same envelope.
+  const bytes = readFileSync(snap);
+  const at = bytes.indexOf(Buffer.from('Road Runner'));
+  assert.ok(at > 0, 'basics has an item titled Road Runner');
+  const tampered = Buffer.from(bytes);
+  tampered[at] = 'T'.charCodeAt(0); // still a valid snapshot, no longer the signed bytes
+  writeFileSync(join(work, 'basics', 'tampered.tsnap'), tampered);
+  writeFileSync(join(work, 'basics', 'tampered.tsnap.sig.json'), readFileSync(`${snap}.sig.json`));
+
+  const tenant = basics.tenant;
+  const got = await within(page.evaluate(async ({ tenant, hex, b64keys, snapshotUrl }) => {
+    const { createTailorClient } = await import('/edge-adapters/browser/tailor-client.js');
+    const { fetchPublishedSnapshot } = await import('/edge-adapters/browser/published.js');
+    const manifest = (tree) => `/data/${tree}/${tenant}/manifest.json`;
+    const attempt = async (options) => {
+      try {
+        const client = await createTailorClient({ storageKey: 'tailor-signed', ...options });
+        const d = client.decide({ site: 'us', now: 1764000000, slots: ['home'] });
+        return { ok: true, version: d.snapshot.version, items: d.slots[0].items.length };
+      } catch (e) {
+        return { ok: false, code: e.code, message: e.message };
+      }
+    };
+    return {
+      webcryptoEd25519: await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']).then(() => true, () => false),
+      signers: (await fetchPublishedSnapshot(manifest('pub-signed'), { publicKeys: hex.alice })).signers,
+      signed: await attempt({ manifestUrl: manifest('pub-signed'), publicKeys: hex.alice }),
+      signedBase64: await attempt({ manifestUrl: manifest('pub-signed'), publicKeys: [b64keys.alice] }),
+      noKeys: await attempt({ manifestUrl: manifest('pub-unsigned') }),
+      unsigned: await attempt({ manifestUrl: manifest('pub-unsigned'), publicKeys: hex.alice }),
+      underSigned: await attempt({ manifestUrl: manifest('pub-signed'), publicKeys: `${hex.alice},${hex.bob}`, requiredSignatures: 2 }),
+      unknownSigner: await attempt({ manifestUrl: manifest('pub-signed'), publicKeys: hex.mallory }),
+      badKey: await attempt({ manifestUrl: manifest('pub-signed'), publicKeys: 'abc' }),
+      file: await attempt({ snapshotUrl, publicKeys: hex.alice }),
+      fileTampered: await attempt({ snapshotUrl: snapshotUrl.replace('snapshot.tsnap', 'tampered.tsnap'), publicKeys: hex.alice }),
+    };
+  }, { tenant, hex, b64keys: { alice: b64(hex.alice) }, snapshotUrl: basics.snapshotUrl }), 'client: signatures');
+
+  assert.equal(got.webcryptoEd25519, true, 'this Chromium has WebCrypto Ed25519');
+  const aliceId = createHash('sha256').update(Buffer.from(hex.alice, 'hex')).digest('hex').slice(0, 16);
+  assert.deepEqual(got.signers, [aliceId]);
+  for (const k of ['signed', 'signedBase64', 'noKeys', 'file']) {
+    assert.equal(got[k].ok, true, `${k}: ${got[k].message}`);
+    assert.equal(got[k].items, 5, k);
+  }
+  const refused = (k, code, re) => {
+    assert.equal(got[k].ok, false, `${k} was accepted`);
+    assert.equal(got[k].code, code, `${k}: ${got[k].message}`);
+    assert.match(got[k].message, re, k);
+  };
+  refused('unsigned', 'signature_missing', /^refusing snapshot v1: .*no signature envelope/);
+  refused('underSigned', 'signature_insufficient', /^refusing snapshot v1: 1 valid signature\(s\) from trusted keys, 2 required/);
+  refused('unknownSigner', 'signature_invalid', /^refusing snapshot v1: no signature in the envelope verifies/);
+  refused('badKey', 'invalid_argument', /^publicKeys: key 1 \('abc'\) is neither 64 hex/);
+  refused('fileTampered', 'digest_mismatch', /^refusing snapshot .*tampered\.tsnap: snapshot sha256 [0-9a-f]{64} does not match the signed digest/);
 });
