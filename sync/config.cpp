@@ -388,7 +388,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   ConfigReader r(c.file, base_dir, errors);
   if (!r.object(root, "", {"$schema", "schema", "tenant", "version", "built_at", "sites", "categories", "brands",
                            "items", "attributes", "embedding", "collections", "deny", "strategies", "slots", "rules",
-                           "segments", "policies", "inventory", "accounts", "roles", "price_lists", "events", "signing",
+                           "segments", "segments_source", "policies", "inventory", "accounts", "roles", "price_lists", "events", "signing",
                            "experiments", "site_overrides"}))
     return false;
   if (auto schema = r.integer(root, "schema", "", 0, INT32_MAX, true); schema && *schema != 1)
@@ -421,7 +421,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   parse_b2b_config(r, root, c);
   parse_signing(r, root, c.signing);
   parse_experiments(r, root, c);
-  check_condition_refs(r, c);
+  if (!c.segments_source) check_condition_refs(r, c);  // else after the source is read
   if (!c.account_attributes.empty() && !c.b2b.accounts)
     r.error(at(c.account_attributes[0].where, "on"), "attributes on accounts need the accounts source");
   c.site_overrides = r.source(root, "site_overrides", "", false);

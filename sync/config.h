@@ -149,6 +149,7 @@ struct SegmentConfig {
   std::vector<uint8_t> condition;
   std::vector<IdRef> condition_segments;  // segment ids the condition names (checked for order)
   std::string where;
+  bool from_source = false;  // a segments_source record: `where` is "segments.csv:3", not a config path
 };
 
 struct DenyConfig {
@@ -238,6 +239,7 @@ struct Config {
   std::vector<SlotConfig> slots;
   std::vector<RuleConfig> rules;
   std::vector<SegmentConfig> segments;
+  std::optional<SourceSpec> segments_source;  // more segments, read by the build (sync/segments_source.h)
   std::vector<PolicyConfig> policies;
   B2BConfig b2b;
   SigningConfig signing;  // checked by build, enforced by `tailor verify --config` (signing_config.h)
@@ -257,7 +259,9 @@ void parse_match(ConfigReader& r, const nlohmann::json& m, const std::string& pa
 const char* term_kind_config_name(fb::TermKind kind);
 
 // Parses config text. `file` names it in messages; relative source paths resolve against
-// `base_dir`. Returns false (with messages in `errors`) when anything is wrong.
+// `base_dir`. Returns false (with messages in `errors`) when anything is wrong. With a
+// segments_source, the segment references of conditions are checked by load_segments_source
+// (sync/segments_source.h) once the source is read, not here.
 bool parse_config(std::string_view text, const std::string& file, const std::filesystem::path& base_dir,
                   Config& out, ErrorList& errors);
 

@@ -30,6 +30,8 @@ class ConfigReader {
       : file_(file), base_(base_dir), errors_(errors) {}
 
   void error(const std::string& path, const std::string& msg);
+  // For messages located in a source rather than in the config ("segments.csv:3: ...").
+  ErrorList& errors() { return errors_; }
   // The directory relative paths in the config are resolved against.
   const std::filesystem::path& base() const { return base_; }
 

@@ -99,8 +99,9 @@ Value value_from_json(const nlohmann::json& j) {
     case nlohmann::json::value_t::null:
     case nlohmann::json::value_t::discarded:
       break;
-    default:
+    default:  // an object: kept as its JSON text for the fields that take JSON (a segment's condition)
       v.kind = Value::Kind::kOther;
+      v.text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   return v;
 }

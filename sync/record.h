@@ -19,7 +19,7 @@ struct Value {
   bool integral = false;    // kNumber written as an integer (JSON)
   int64_t integer = 0;      // kNumber && integral
   double number = 0;        // kNumber
-  std::string text;         // kText
+  std::string text;         // kText; kOther from a JSON object: its JSON text
   std::vector<Value> list;  // kList
 };
 
@@ -52,7 +52,8 @@ class Record {
   Location where_;
 };
 
-// A JSON value as a Value (objects and nested arrays become kOther, null becomes kMissing).
+// A JSON value as a Value (objects and nested arrays become kOther, objects with their JSON text;
+// null becomes kMissing).
 Value value_from_json(const nlohmann::json& j);
 // A JSON object as a Record.
 Record record_from_json(const nlohmann::json& object, Location where);

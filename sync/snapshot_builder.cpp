@@ -6,6 +6,7 @@
 #include "config.h"
 #include "file_io.h"
 #include "resolve.h"
+#include "segments_source.h"
 #include "plugin_config.h"
 #include "sites.h"
 #include "snapshot_writer.h"
@@ -44,6 +45,8 @@ bool build_snapshot(const BuildOptions& options, BuiltSnapshot& out, ErrorList& 
   Config config;
   std::filesystem::path base = options.config_path.parent_path();
   if (!parse_config(text, name, base.empty() ? "." : base, config, errors)) return false;
+  load_segments_source(config, base.empty() ? "." : base, errors, options.progress);
+  if (!errors.empty()) return false;
 
   std::optional<int64_t> built_at = options.built_at ? options.built_at : config.built_at;
   if (!built_at) built_at = default_built_at(errors);

@@ -50,9 +50,13 @@ void parse_condition(ConfigReader& r, const json& obj, const std::string& path, 
 }
 
 void parse_segments(ConfigReader& r, const json& root, Config& c) {
+  c.segments_source = r.source(root, "segments_source", "", false);
   const json* v = r.member(root, "segments", "", false);
   if (!v) return;
   if (!v->is_array()) return r.error("segments", std::string("expected an array, got ") + v->type_name());
+  if (v->size() > kMaxSegments)
+    r.error("segments", std::to_string(v->size()) + " segments, at most " + std::to_string(kMaxSegments) +
+                            " are supported (with segments_source's)");
   std::map<std::string, std::string> seen;
   for (size_t i = 0; i < v->size(); ++i) {
     std::string p = at("segments", i);
@@ -73,10 +77,17 @@ void parse_segments(ConfigReader& r, const json& root, Config& c) {
 void check_condition_refs(ConfigReader& r, const Config& c) {
   std::map<std::string, size_t> index;  // segment id -> position
   for (size_t i = 0; i < c.segments.size(); ++i) index.emplace(c.segments[i].id, i);
+  // A segments_source record's references are located in the source ("segments.csv:3: field
+  // 'condition': in[0]"), the rest at their config path.
+  const SegmentConfig* owner = nullptr;
+  auto report = [&](const IdRef& ref, const std::string& msg) {
+    if (owner && owner->from_source) r.errors().add(ref.where + ": " + msg);
+    else r.error(ref.where, msg);
+  };
   auto known = [&](const IdRef& ref) {
     auto it = index.find(ref.id);
     if (it == index.end()) {
-      r.error(ref.where, "unknown segment " + quote_value(ref.id) + (c.segments.empty() ? " (no segments are defined)" : ""));
+      report(ref, "unknown segment " + quote_value(ref.id) + (c.segments.empty() ? " (no segments are defined)" : ""));
       return index.end();
     }
     return it;
@@ -87,18 +98,20 @@ void check_condition_refs(ConfigReader& r, const Config& c) {
     for (const IdRef& ref : slot.condition_segments) known(ref);
   for (const ExperimentConfig& e : c.experiments)
     for (const IdRef& ref : e.condition_segments) known(ref);
-  for (size_t i = 0; i < c.segments.size(); ++i)
+  for (size_t i = 0; i < c.segments.size(); ++i) {
+    owner = &c.segments[i];
     for (const IdRef& ref : c.segments[i].condition_segments) {
       auto it = known(ref);
       if (it == index.end()) continue;
       const SegmentConfig& target = c.segments[it->second];
       if (it->second == i)
-        r.error(ref.where, "a segment condition cannot read the segment's own membership");
+        report(ref, "a segment condition cannot read the segment's own membership");
       else if (it->second > i && !target.condition.empty())
-        r.error(ref.where, "segment " + quote_value(ref.id) + " is decided by its condition after this one (" +
-                               target.where + "): a segment condition sees only listed segments and conditional "
-                               "segments defined before it");
+        report(ref, "segment " + quote_value(ref.id) + " is decided by its condition after this one (" +
+                        target.where + "): a segment condition sees only listed segments and conditional "
+                        "segments defined before it");
     }
+  }
 }
 
 }  // namespace tailor::sync

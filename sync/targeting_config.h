@@ -13,7 +13,12 @@
 
 namespace tailor::sync {
 
-// Reads `segments: [{id, name?, condition?}]` into `c.segments`; problems are located
+// Segments per snapshot: tailor.json's and segments_source's together. Every conditional segment
+// is decided per request, so a table of segments must not grow without bound.
+constexpr size_t kMaxSegments = 10'000;
+
+// Reads `segments: [{id, name?, condition?}]` into `c.segments` and the `segments_source`
+// declaration (read later, by load_segments_source); problems are located
 // ("segments[1].condition: unknown operator 'foo'").
 void parse_segments(ConfigReader& r, const nlohmann::json& root, Config& c);
 

@@ -7,6 +7,10 @@
 #   sources.sh TAILOR FIXTURE_DIR events  `tailor profiles --events-source`: profiles from a table and
 #                                         a query equal those from NDJSON; bad rows, missing columns,
 #                                         unreachable database
+#   sources.sh TAILOR FIXTURE_DIR segments segment definitions (segments_source) from a table with a
+#                                         jsonb condition and from a query with text conditions build
+#                                         the snapshot of the same segments in tailor.json; bad rows,
+#                                         duplicates, missing column, unreachable database
 set -euo pipefail
 tailor=${1:?usage: sources.sh TAILOR FIXTURE_DIR same|errors}
 fixture=${2:?}
@@ -261,6 +265,54 @@ SQL
     rc=0; profiles noenv --events-source '{"postgres": {"dsn_env": "TAILOR_TEST_UNSET_DSN", "table": "events"}}' || rc=$?
     [[ $rc -eq 1 ]] && grep -q "events.postgres.dsn_env: environment variable TAILOR_TEST_UNSET_DSN is not set" "$work/noenv.err" \
       && echo "ok: noenv" || { fail "noenv: exit $rc"; cat "$work/noenv.err" >&2; }
+    ;;
+  segments)
+    "${psql[@]}" <<'SQL'
+CREATE TABLE crm_segments (code text, label text, rule jsonb, pos integer);
+INSERT INTO crm_segments VALUES
+  ('vip', 'VIP', NULL, 1),
+  ('eu-vip', 'EU VIP', '{"and": [{"in": ["vip", {"var": "segments"}]}, {"==": [{"var": "site"}, "eu"]}]}', 2),
+  ('night', NULL, '{">=": [{"var": "time.hour"}, 22]}', 3);
+CREATE TABLE bad_segments (n integer, code text, rule text);
+INSERT INTO bad_segments VALUES (1, 'a', '{"foo": [1]}'), (2, NULL, NULL), (3, 'b', '{not json'),
+  (4, 'c', '{"and": [true, {"in": ["vip", {"var": "segments"}]}, {"bar": 1}]}'), (5, 'a', NULL);
+SQL
+    SEGS='[{id: "vip", name: "VIP"},
+           {id: "eu-vip", name: "EU VIP", condition: {and: [{in: ["vip", {var: "segments"}]}, {"==": [{var: "site"}, "eu"]}]}},
+           {id: "night", condition: {">=": [{var: "time.hour"}, 22]}}]'
+    # A slot shown only to eu-vip: a reference from tailor.json into the source's segments.
+    SLOT='c.slots.push({id: "vip-only", strategy: c.slots[0].strategy, condition: {in: ["eu-vip", {var: "segments"}]}});'
+    config json "$SLOT c.segments = $SEGS"
+    config table "$SLOT c.segments_source = {postgres: {...$PG, table: \"crm_segments\", order_by: \"pos\"},
+                                            map: {id: \"code\", name: \"label\", condition: \"rule\"}}"
+    config query "$SLOT c.segments = [{id: \"vip\", name: \"VIP\"}];
+                  c.segments_source = {postgres: {...$PG, query: \"select code as id, label as name, rule::text as condition from crm_segments where pos > 1 order by pos\"}}"
+    for n in json table query; do
+      "$tailor" build --config "$work/$n.json" --out "$work/$n.tsnap" 2>"$work/$n.err" || { fail "$n: build failed"; cat "$work/$n.err" >&2; }
+    done
+    cmp "$work/json.tsnap" "$work/table.tsnap" && echo "ok: segments from a table (jsonb conditions) == from tailor.json" \
+      || fail "the table's segments snapshot differs from tailor.json's"
+    cmp "$work/json.tsnap" "$work/query.tsnap" && echo "ok: segments from a query (text conditions) == from tailor.json" \
+      || fail "the query's segments snapshot differs from tailor.json's"
+    # Bad rows: source, row and field named; exit 1.
+    config bad_rows "c.segments_source = {postgres: {...$PG, table: \"bad_segments\"}, map: {id: \"code\", condition: \"rule\"}}"
+    expect bad_rows 1 "postgres:bad_segments row 1: field 'condition': unknown operator 'foo'"
+    for pattern in "postgres:bad_segments row 2: field 'id': is required" \
+                   "postgres:bad_segments row 3: field 'condition': not JSON \(" \
+                   "postgres:bad_segments row 4: field 'condition': and\[2\]: unknown operator 'bar'" \
+                   "postgres:bad_segments row 5: field 'id': duplicate segment 'a' \(also postgres:bad_segments row 1\)"; do
+      grep -Eq -- "$pattern" "$work/bad_rows.err" && echo "ok: bad_rows: /$pattern/" || { fail "bad_rows: stderr lacks /$pattern/:"; cat "$work/bad_rows.err" >&2; }
+    done
+    # A segment in both tailor.json and the table; a condition naming an unknown segment.
+    config duplicate "c.segments = [{id: \"vip\"}]; c.segments_source = {postgres: {...$PG, table: \"crm_segments\", order_by: \"pos\"}, map: {id: \"code\", condition: \"rule\"}}"
+    expect duplicate 1 "postgres:crm_segments row 1: field 'id': duplicate segment 'vip' \(also .*/duplicate.json: segments\[0\]\.id\)"
+    config unknown_ref "c.segments_source = {postgres: {...$PG, query: \"select code as id, rule as condition from crm_segments where pos > 1 order by pos\"}}"
+    expect unknown_ref 1 "postgres:segments_source.postgres.query row 1: field 'condition': and\[0\]\.in\[0\]: unknown segment 'vip'"
+    # Missing column: named before any row; unreachable database: exit 4.
+    config missing_column "c.segments_source = {postgres: {...$PG, table: \"crm_segments\"}, map: {id: \"code\", condition: \"rul\"}}"
+    expect missing_column 1 "postgres:crm_segments: segments_source.map.condition: unknown column 'rul' \(the source has: code, label, rule, pos\)"
+    config unreachable "c.segments_source = {postgres: {dsn: \"postgresql://tailor@127.0.0.1:1/x?connect_timeout=5\", table: \"crm_segments\"}}"
+    expect unreachable 4 "postgres:crm_segments: cannot connect to PostgreSQL: .*(refused|failed)"
     ;;
   *) echo "sources.sh: unknown test '$what'" >&2; exit 2 ;;
 esac
