@@ -18,6 +18,7 @@
 #include "kv_http.h"
 #include "progress.h"
 #include "publish.h"
+#include "publish_lock.h"
 #include "signing.h"
 #include "signing_config.h"
 #include "tailor/snapshot.h"
@@ -37,7 +38,14 @@ using ojson = nlohmann::ordered_json;
   "  local[:URL]    the local edge of scripts/demo (default URL http://127.0.0.1:8788, or\n"                \
   "                 TAILOR_LOCAL_EDGE); same KV layout and API as cloudflare\n"                             \
   "  --prefix P     key prefix inside the KV namespace (the tenant's kv_prefix at the edge)\n"              \
-  "  --retries N    HTTP retries per request on connection errors, 429 and 5xx (default 3)\n"
+  "  --retries N    HTTP retries per request on connection errors, 429 and 5xx (default 3)\n"          \
+  "\n"                                                                                                    \
+  "One publisher per tenant: a publish or rollback takes the tenant's publish lock (dir:\n"               \
+  "<tenant>/.publish.lock created atomically; KV: lock:<tenant>, a lease read back and checked again\n"   \
+  "before the switch) and exits 5 when another one holds it, changing nothing.\n"                        \
+  "  --lock-timeout S  the lock's lease in seconds (default 3600, 60..86400): a lock older than its\n"    \
+  "                 lease, or of a dead process on this host, is stale and taken over\n"                \
+  "  --force-unlock removes the tenant's lock first (only when its publisher is known to be dead)\n"
 
 #define SIGNING_HELP                                                                                        \
   "  --config FILE  the tenant's tailor.json: its \"signing\" section gives the approvers' keys and K\n"      \
@@ -72,7 +80,8 @@ const char* const kPublishUsage =
     "Progress goes to stderr when it is a terminal; a summary line at the end.\n"
     "Exit codes: 0 published (or already live), 1 refused (signatures, tenant policy, version name\n"
     "taken by other bytes, unreadable manifest), 2 usage, 3 invalid snapshot, 4 io or network\n"
-    "error (nothing was switched unless the message says otherwise).\n";
+    "error (nothing was switched unless the message says otherwise), 5 another publisher holds the\n"
+    "tenant's publish lock (nothing was changed).\n";
 
 const char* const kRollbackUsage =
     "usage: tailor rollback --to TARGET (--tenant T | --config tailor.json) [--version V] [options]\n"
@@ -94,14 +103,14 @@ const char* const kRollbackUsage =
     "\n"
     "Exit codes: 0 rolled back (or already live), 1 refused (nothing published, version not kept,\n"
     "signatures), 2 usage, 3 the version's chunks are missing or do not match (not switched),\n"
-    "4 io or network error.\n";
+    "4 io or network error, 5 another publisher holds the tenant's publish lock (nothing changed).\n";
 
 namespace {
 
 const std::vector<Flag> kTargetFlags = {{"--to", true},  {"--prefix", true}, {"--account", true},
                                         {"--namespace", true}, {"--retries", true}, {"--json", false},
                                         {"--pub", true}, {"--required", true}, {"--allow-fewer-signatures", false},
-                                        {"--config", true}};
+                                        {"--config", true}, {"--lock-timeout", true}, {"--force-unlock", false}};
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
@@ -235,6 +244,18 @@ int signing_policy(const char* cmd, const char* usage, const Args& args, Signing
   return kExitOk;
 }
 
+// --lock-timeout / --force-unlock. Returns an exit code (kExitOk when fine).
+int lock_options(const char* cmd, const char* usage, const Args& args, LockOptions& out) {
+  out.force = args.has("--force-unlock");
+  if (auto t = args.get("--lock-timeout")) {
+    uint64_t s = 0;
+    if (!parse_count(*t, 86400, s) || s < 60)
+      return usage_error(cmd, "--lock-timeout needs seconds 60..86400, got '" + *t + "'", usage);
+    out.timeout_s = static_cast<int64_t>(s);
+  }
+  return kExitOk;
+}
+
 // A progress bar per phase ("upload", "verify", "profiles") while the operation runs.
 struct ProgressBars {
   std::unique_ptr<Progress> bar;
@@ -319,6 +340,8 @@ int cmd_publish(int argc, char** argv) {
     return usage_error("publish", "--chunk-bytes needs 1.." + std::to_string(kMaxChunkBytes) + ", got '" + *c + "'",
                        kPublishUsage);
   opts.readback = !args.has("--no-readback");
+  LockOptions lock_opts;
+  if (int rc = lock_options("publish", kPublishUsage, args, lock_opts); rc != kExitOk) return rc;
   SigningPolicy policy;
   std::string config_tenant;
   if (int rc = signing_policy("publish", kPublishUsage, args, policy, config_tenant); rc != kExitOk) return rc;
@@ -377,10 +400,18 @@ int cmd_publish(int argc, char** argv) {
   }
   opts.published_at = now_rfc3339();
 
+  PublishLock lock;
+  std::string lock_warning;
+  lock_opts.operation = "publish " + opts.version;
+  OpResult r = acquire_publish_lock(*store, tenant, lock_opts, lock, lock_warning);
+  if (!lock_warning.empty()) std::fprintf(stderr, "tailor publish: warning: %s\n", lock_warning.c_str());
+  if (!r.ok()) return fail("publish", json, r.exit, r.message);
+  opts.before_switch = [&]() { return check_publish_lock(*store, lock); };
   ProgressBars bars;
   PublishReport report;
-  OpResult r = publish_snapshot(*store, tenant, bytes, envelope, policy, opts, bars.fn(), report);
+  r = publish_snapshot(*store, tenant, bytes, envelope, policy, opts, bars.fn(), report);
   bars.finish();
+  release_publish_lock(*store, lock);
   if (!r.ok()) return fail("publish", json, r.exit, r.message);
   const int64_t ms = elapsed_ms(start);
   if (json) std::printf("%s\n", dump_json(report_json(report, store->describe(), ms)).c_str());
@@ -460,10 +491,19 @@ int cmd_rollback(int argc, char** argv) {
     return kExitOk;
   }
 
+  LockOptions lock_opts;
+  if (int rc = lock_options("rollback", kRollbackUsage, args, lock_opts); rc != kExitOk) return rc;
+  lock_opts.operation = "rollback" + (version.empty() ? std::string() : " to " + version);
+  PublishLock lock;
+  std::string lock_warning;
+  OpResult r = acquire_publish_lock(*store, tenant, lock_opts, lock, lock_warning);
+  if (!lock_warning.empty()) std::fprintf(stderr, "tailor rollback: warning: %s\n", lock_warning.c_str());
+  if (!r.ok()) return fail("rollback", json, r.exit, r.message);
   ProgressBars bars;
   PublishReport report;
-  OpResult r = rollback(*store, tenant, version, policy, bars.fn(), report);
+  r = rollback(*store, tenant, version, policy, bars.fn(), report, [&]() { return check_publish_lock(*store, lock); });
   bars.finish();
+  release_publish_lock(*store, lock);
   if (!r.ok()) return fail("rollback", json, r.exit, r.message);
   const int64_t ms = elapsed_ms(start);
   if (json) std::printf("%s\n", dump_json(report_json(report, store->describe(), ms)).c_str());

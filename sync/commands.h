@@ -13,6 +13,7 @@ enum Exit : int {
   kExitUsage = 2,     // unknown command or option, missing argument
   kExitSnapshot = 3,  // invalid snapshot (or profile)
   kExitIo = 4,        // a file cannot be read or written, or a source database cannot be reached
+  kExitLocked = 5,    // publish/rollback: another publisher holds the tenant's publish lock
 };
 
 }  // namespace tailor::sync

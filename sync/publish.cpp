@@ -428,6 +428,13 @@ OpResult publish_snapshot(Store& store, const std::string& tenant, std::span<con
                      cur.live.approvers == e.approvers && cur.required_signatures == required &&
                      cur.previous.size() == next.previous.size();
   if (!report.unchanged) {
+    if (opts.before_switch) {
+      r = opts.before_switch();
+      if (!r.ok()) {
+        r.message += "; nothing was switched" + (have ? ": " + cur.live.version + " is still live" : std::string());
+        return r;
+      }
+    }
     Status st = write_manifest(store, next);
     if (!st.ok())
       return {kExitIo, "switching the manifest failed: " + st.message() +
@@ -440,7 +447,8 @@ OpResult publish_snapshot(Store& store, const std::string& tenant, std::span<con
 }
 
 OpResult rollback(Store& store, const std::string& tenant, const std::string& version, const SigningPolicy& policy,
-                  const PushProgressFn& progress, PublishReport& report) {
+                  const PushProgressFn& progress, PublishReport& report,
+                  const std::function<OpResult()>& before_switch) {
   report = PublishReport{};
   report.tenant = tenant;
   Manifest cur;
@@ -494,6 +502,13 @@ OpResult rollback(Store& store, const std::string& tenant, const std::string& ve
   next.previous.push_back(cur.live);
   for (const VersionEntry& p : cur.previous)
     if (p.version != target->version) next.previous.push_back(p);
+  if (before_switch) {
+    r = before_switch();
+    if (!r.ok()) {
+      r.message += "; nothing was switched: " + cur.live.version + " is still live";
+      return r;
+    }
+  }
   Status st = write_manifest(store, next);
   if (!st.ok())
     return {kExitIo, "switching the manifest failed: " + st.message() + "; " + cur.live.version + " should still be live"};

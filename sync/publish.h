@@ -55,6 +55,13 @@ struct SigningPolicy {
   bool allow_fewer = false;  // accept a `required` below the live manifest's
 };
 
+// Outcome of publish/rollback: an exit code of commands.h and a message when not ok.
+struct OpResult {
+  int exit = 0;
+  std::string message;
+  bool ok() const { return exit == 0; }
+};
+
 struct PublishOptions {
   std::string version;       // manifest version (the snapshot's own label by default)
   uint64_t chunk_bytes = kMaxChunkBytes;
@@ -63,6 +70,9 @@ struct PublishOptions {
   std::string published_at;  // RFC 3339; set by the command
   // Visitor profiles (user_hash, .tprof file) written before the flip, in batches.
   std::vector<std::pair<std::string, std::string>> profiles;
+  // Called right before the manifest is switched; a failure stops the publish there (the
+  // publish lock's check, publish_lock.h).
+  std::function<OpResult()> before_switch;
 };
 
 // What happened, for the summary line and --json.
@@ -76,12 +86,6 @@ struct PublishReport {
   std::string warning;     // garbage collection trouble after a successful flip
 };
 
-// Outcome of publish/rollback: an exit code of commands.h and a message when not ok.
-struct OpResult {
-  int exit = 0;
-  std::string message;
-  bool ok() const { return exit == 0; }
-};
 
 // Called with bytes done / total while chunks are written and read back (for the progress bar).
 using PushProgressFn = std::function<void(const char* phase, uint64_t done, uint64_t total)>;
@@ -94,8 +98,10 @@ OpResult publish_snapshot(Store& store, const std::string& tenant, std::span<con
 
 // Makes `version` (empty: the newest kept one) live again after checking that all its chunks are
 // present and match its recorded size and SHA-256, and its signatures against `policy`.
+// `before_switch` as in PublishOptions.
 OpResult rollback(Store& store, const std::string& tenant, const std::string& version, const SigningPolicy& policy,
-                  const PushProgressFn& progress, PublishReport& report);
+                  const PushProgressFn& progress, PublishReport& report,
+                  const std::function<OpResult()>& before_switch = {});
 
 // Reads the tenant's manifest: `found` false when nothing was published.
 OpResult read_manifest(Store& store, const std::string& tenant, Manifest& out, bool& found);

@@ -1,5 +1,8 @@
 #include "publish_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -29,6 +32,22 @@ std::string KeyLayout::profile(std::string_view tenant, std::string_view user_ha
   return prefix_ + "profile:" + std::string(tenant) + ":" + std::string(user_hash);
 }
 
+std::string KeyLayout::lock(std::string_view tenant) const {
+  if (kind_ == Kind::kDir) return prefix_ + std::string(tenant) + "/.publish.lock";
+  return prefix_ + "lock:" + std::string(tenant);
+}
+
+Status Store::create(const std::string& key, std::span<const uint8_t> value, bool& created) {
+  std::vector<uint8_t> existing;
+  bool found = false;
+  created = false;
+  Status st = get(key, 1 << 20, existing, found);
+  if (!st.ok() || found) return st;
+  st = put(key, value);
+  created = st.ok();
+  return st;
+}
+
 std::optional<std::string> KeyLayout::version_of(std::string_view tenant, std::string_view key) const {
   const std::string p = chunks_prefix(tenant);
   if (key.substr(0, p.size()) != p) return std::nullopt;
@@ -56,6 +75,35 @@ class DirStore final : public Store {
 
   Status put(const std::string& key, std::span<const uint8_t> value) override {
     return write_file_atomic(root_ / key, value);
+  }
+
+  Status create(const std::string& key, std::span<const uint8_t> value, bool& created) override {
+    created = false;
+    const fs::path p = root_ / key;
+    std::error_code ec;
+    fs::create_directories(p.parent_path(), ec);
+    if (ec) return Status(Code::kIoError, p.parent_path().string() + ": cannot create: " + ec.message());
+    const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      if (errno == EEXIST) return Status::Ok();
+      return Status(Code::kIoError, p.string() + ": cannot create: " + std::strerror(errno));
+    }
+    size_t done = 0;
+    while (done < value.size()) {
+      const ssize_t n = ::write(fd, value.data() + done, value.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const std::string why = std::strerror(errno);
+        ::close(fd);
+        ::unlink(p.c_str());
+        return Status(Code::kIoError, p.string() + ": cannot write: " + why);
+      }
+      done += static_cast<size_t>(n);
+    }
+    ::fsync(fd);
+    ::close(fd);
+    created = true;
+    return Status::Ok();
   }
 
   Status get(const std::string& key, uint64_t max_bytes, std::vector<uint8_t>& out, bool& found) override {

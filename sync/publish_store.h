@@ -29,6 +29,8 @@ class KeyLayout {
   std::string manifest(std::string_view tenant) const;
   std::string chunk(std::string_view tenant, std::string_view version, uint32_t i) const;
   std::string profile(std::string_view tenant, std::string_view user_hash) const;
+  // The tenant's publish lock (publish_lock.h): `<prefix>lock:<tenant>`, `<tenant>/.publish.lock`.
+  std::string lock(std::string_view tenant) const;
   // Every chunk key of `tenant` starts with this; version_of() reads the version back out.
   std::string chunks_prefix(std::string_view tenant) const;
   std::optional<std::string> version_of(std::string_view tenant, std::string_view chunk_key) const;
@@ -51,6 +53,10 @@ class Store {
   virtual Status put_many(const std::vector<std::pair<std::string, std::vector<uint8_t>>>& values);
   // `found` false (and ok) when the key does not exist. Values over `max_bytes` are an error.
   virtual Status get(const std::string& key, uint64_t max_bytes, std::vector<uint8_t>& out, bool& found) = 0;
+  // Writes `key` only when it does not exist: `created` false (and ok) when it does. A directory
+  // does this atomically (O_EXCL); the default (KV: no conditional writes in the Cloudflare API)
+  // is a read then a write, which two writers can both pass (publish_lock.cpp re-reads).
+  virtual Status create(const std::string& key, std::span<const uint8_t> value, bool& created);
   // Deleting a missing key is not an error.
   virtual Status remove(const std::string& key) = 0;
   // Every key starting with `prefix` (at most `max_keys`; more is an error).

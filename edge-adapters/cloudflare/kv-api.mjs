@@ -68,14 +68,16 @@ async function readBody(req, max) {
 // Node http handler. `namespaces`: {namespaceId: store}; `accountId`: the one account served
 // (any when undefined); `token`: the Bearer token required (none when undefined). `faults`
 // (mutable, for tests): {failNth: n} answers the n-th API request with 500 once, {failFrom: n}
-// every request from the n-th on (an outage); `faults.count` counts requests, `faults.log`
-// records "METHOD key" for each.
+// every request from the n-th on (an outage), {delayMs: n} answers every request n ms late (a slow
+// link, so that two publishers overlap); `faults.count` counts requests, `faults.log` records
+// "METHOD key" for each.
 export function kvApiHandler({ namespaces, accountId, token, faults = {} }) {
   return async (req, res) => {
     try {
       const url = new URL(req.url, 'http://localhost');
       const m = url.pathname.match(/^\/client\/v4\/accounts\/([^/]+)\/storage\/kv\/namespaces\/([^/]+)\/(values\/(.+)|bulk|bulk\/delete|keys)$/);
       if (!m) return apiError(res, 404, 7000, `No route for that URI: ${req.method} ${url.pathname}`);
+      if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
       faults.count = (faults.count ?? 0) + 1;
       const key = m[4] === undefined ? undefined : decodeURIComponent(m[4]);
       (faults.log ??= []).push(`${req.method} ${key ?? m[3]}${m[3] === 'keys' ? `?prefix=${url.searchParams.get('prefix') ?? ''}` : ''}`);

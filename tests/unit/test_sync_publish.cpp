@@ -9,6 +9,7 @@
 #include "file_io.h"
 #include "json_parse.h"
 #include "publish.h"
+#include "publish_lock.h"
 #include "tailor/sha256.h"
 #include "tailor/snapshot.h"
 #include "test_sync_helpers.h"
@@ -294,4 +295,43 @@ TEST_CASE("sync publish: --config takes the signing policy from tailor.json, --p
   CHECK(f.publish("v2", {"--config", f.dir.write("other.json", other.dump()).string()}) == kExitInput);
   CHECK(f.publish("v2", {"--config", (f.dir / "none.json").string()}) == kExitIo);
   CHECK(f.dir.read("cdn/" + f.tenant + "/manifest.json") == live);
+}
+
+TEST_CASE("sync publish: the publish lock, one publisher per tenant (dir target)") {
+  PublishFixture f;
+  REQUIRE(f.publish("v1") == kExitOk);
+  CHECK_FALSE(fs::exists(f.tenant_dir() / ".publish.lock"));  // released
+  auto store = make_dir_store((f.dir / "cdn").string());
+
+  // Held by this (live) process: a publish and a rollback exit 5 and change nothing.
+  PublishLock held;
+  std::string warning;
+  REQUIRE(acquire_publish_lock(*store, f.tenant, {}, held, warning).ok());
+  CHECK(warning.empty());
+  CHECK(fs::exists(f.tenant_dir() / ".publish.lock"));
+  PublishLock other;
+  OpResult r = acquire_publish_lock(*store, f.tenant, {}, other, warning);
+  CHECK(r.exit == kExitLocked);
+  CHECK(r.message.find("is being published") != std::string::npos);
+  CHECK(f.publish("v2") == kExitLocked);
+  CHECK(f.rollback() == kExitLocked);
+  CHECK(f.manifest().live.version == "v1");
+  CHECK_FALSE(fs::exists(f.tenant_dir() / "versions" / "v2"));
+  CHECK(check_publish_lock(*store, held).ok());
+
+  // A publisher whose lock was taken from it switches nothing.
+  CHECK(f.publish("v2", {"--force-unlock"}) == kExitOk);  // removes `held`, publishes, releases
+  CHECK(check_publish_lock(*store, held).exit == kExitLocked);
+  PublishOptions opts;
+  opts.version = "v3";
+  opts.before_switch = [&]() { return check_publish_lock(*store, held); };
+  const std::string v3 = f.file("v3");
+  PublishReport report;
+  r = publish_snapshot(*store, f.tenant, std::span(reinterpret_cast<const uint8_t*>(v3.data()), v3.size()), nullptr,
+                       SigningPolicy{}, opts, nullptr, report);
+  CHECK(r.exit == kExitLocked);
+  CHECK(r.message.find("lost the publish lock") != std::string::npos);
+  CHECK(r.message.find("nothing was switched: v2 is still live") != std::string::npos);
+  CHECK(f.manifest().live.version == "v2");
+  release_publish_lock(*store, held);  // not ours any more: nothing removed, no crash
 }
