@@ -43,7 +43,7 @@ void parse_signing(ConfigReader& r, const nlohmann::json& root, SigningConfig& o
     }
     Approver ap;
     if (!parse_public_key(text, ap.key.pk, why)) {
-      r.error(where, "not a public key: " + why);
+      r.error(where, why.rfind("not a public key", 0) == 0 ? why : "not a public key: " + why);
       continue;
     }
     ap.key.key_id = key_id(ap.key.pk);
