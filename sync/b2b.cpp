@@ -37,8 +37,9 @@ std::string window(int64_t from, int64_t to) {
 
 class Loader {
  public:
-  Loader(const Config& c, const Catalog& cat, const std::vector<std::string>& segments, B2BData& out, ErrorList& errors)
-      : c_(c), cat_(cat), segments_(segments), out_(out), errors_(errors) {}
+  Loader(const Config& c, const Catalog& cat, const std::vector<std::string>& segments, B2BData& out, ErrorList& errors,
+         const ProgressFn& progress)
+      : c_(c), cat_(cat), segments_(segments), out_(out), errors_(errors), progress_(progress) {}
 
   void run() {
     roles();
@@ -113,7 +114,7 @@ class Loader {
       parents.push_back(parent);
       where.push_back(r.where().str());
       return !errors_.full();
-    });
+    }, progress_, "accounts");
     for (size_t i = 0; i < rows.size(); ++i) {
       if (parents[i].empty()) continue;
       auto it = index.find(parents[i]);
@@ -191,7 +192,7 @@ class Loader {
     }
     struct Entry { uint32_t item, min_quantity; float price; std::string where; };
     std::vector<Entry> entries;
-    read_records(pc.prices, errors_, [&](const Record& r) {
+    price_rows_ += read_records(pc.prices, errors_, [&](const Record& r) {
       std::string item;
       double price = 0;
       int64_t q = 1;
@@ -212,7 +213,7 @@ class Loader {
       }
       if (ok) entries.push_back({uint32_t(i), uint32_t(q), static_cast<float>(price), r.where().str()});
       return !errors_.full();
-    });
+    }, progress_, "price lists", price_rows_);
     std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
       return a.item != b.item ? a.item < b.item : a.min_quantity < b.min_quantity;
     });
@@ -271,15 +272,17 @@ class Loader {
   const std::vector<std::string>& segments_;
   B2BData& out_;
   ErrorList& errors_;
+  const ProgressFn& progress_;
+  uint64_t price_rows_ = 0;  // read so far, over every list (progress)
   std::unordered_map<std::string, int32_t> role_index_, account_index_;
 };
 
 }  // namespace
 
 void load_b2b(const Config& config, const Catalog& catalog, const std::vector<std::string>& segment_ids, B2BData& out,
-              ErrorList& errors) {
+              ErrorList& errors, const ProgressFn& progress) {
   out = B2BData();
-  Loader(config, catalog, segment_ids, out, errors).run();
+  Loader(config, catalog, segment_ids, out, errors, progress).run();
 }
 
 B2BOffsets write_b2b(flatbuffers::FlatBufferBuilder& fbb, const Config& c, const B2BData& d) {

@@ -59,8 +59,9 @@ void parse_b2b_config(ConfigReader& r, const nlohmann::json& root, Config& c);
 
 // Reads the accounts and price sources and resolves every reference. `segment_ids` are the
 // snapshot's segments in index order (price lists may be scoped to one).
+// `progress` sees "accounts" and "price lists" (price rows of every list, counted on).
 void load_b2b(const Config& config, const Catalog& catalog, const std::vector<std::string>& segment_ids,
-              B2BData& out, ErrorList& errors);
+              B2BData& out, ErrorList& errors, const ProgressFn& progress = {});
 
 struct B2BOffsets {
   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Account>>> accounts;

@@ -201,19 +201,14 @@ int32_t Catalog::find_brand(const std::string& id) const {
 
 void load_catalog(const Config& config, Catalog& out, ErrorList& errors, const ProgressFn& progress) {
   out = Catalog();
-  if (config.categories) load_categories(*config.categories, out, errors);
+  if (config.categories) load_categories(*config.categories, out, errors, progress);
   if (errors.full()) return;
-  if (config.brands) load_brands(*config.brands, out, errors);
+  if (config.brands) load_brands(*config.brands, out, errors, progress);
   if (errors.full()) return;
   ItemMapper mapper(config, out, errors);
-  uint64_t n = 0;
-  read_records(config.items, errors, [&](const Record& r) {
-    if (progress && ++n % 50000 == 0) progress("items", n);
-    return mapper.add(r);
-  });
-  if (progress) progress("items", out.item_count());
+  read_records(config.items, errors, [&](const Record& r) { return mapper.add(r); }, progress, "items");
   mapper.finish();
-  if (!errors.full()) merge_inventory(config, out, errors);
+  if (!errors.full()) merge_inventory(config, out, errors, progress);
 }
 
 }  // namespace tailor::sync

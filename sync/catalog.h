@@ -13,9 +13,6 @@
 
 namespace tailor::sync {
 
-// Reports progress of long reads: stage ("items") and records so far.
-using ProgressFn = std::function<void(std::string_view stage, uint64_t records)>;
-
 constexpr size_t kMaxIdBytes = 128;
 constexpr uint32_t kMaxItems = 5'000'000;  // the engine's SnapshotLimits::max_items
 constexpr uint32_t kNoCode = 0xFFFFFFFFu;
@@ -54,6 +51,7 @@ struct Catalog {
   std::vector<uint64_t> site_mask;
   std::vector<float> embedding;   // item_count * dim, unit length; zeros when missing
   std::vector<AttributeColumn> attributes;  // in config order
+  uint64_t inventory_rows = 0;    // stock values set by the inventory source
 
   uint32_t item_count() const { return static_cast<uint32_t>(ids.size()); }
   int32_t find_item(const std::string& id) const;
@@ -63,7 +61,8 @@ struct Catalog {
   std::unordered_map<std::string, uint32_t> item_index, category_index, brand_index;
 };
 
-// Reads the categories, brands and items sources named by `config`. Every problem is added to
+// Reads the categories, brands, items and inventory sources named by `config` (progress stages
+// "categories", "brands", "items", "inventory"). Every problem is added to
 // `errors` with its location; `out` is only meaningful when no error was added.
 void load_catalog(const Config& config, Catalog& out, ErrorList& errors, const ProgressFn& progress = {});
 

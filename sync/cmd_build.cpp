@@ -1,6 +1,7 @@
 // `tailor build`: tenant config + sources -> snapshot file.
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "args.h"
 #include "cli_util.h"
@@ -26,17 +27,36 @@ const char* const kBuildUsage =
     "                  then SOURCE_DATE_EPOCH, then now)\n"
     "  --version V     snapshot version label (default: config version, then built_at as\n"
     "                  YYYYMMDDTHHMMSSZ)\n"
-    "  --json          print {\"ok\":true,\"out\",\"items\",\"bytes\",\"sha256\",\"version\",\"built_at\",\"ms\"}\n"
+    "  --json          print {\"ok\":true,\"out\",\"items\",\"categories\",\"brands\",\"segments\",\"accounts\",\n"
+    "                  \"price_lists\",\"prices\",\"inventory\",\"bytes\",\"sha256\",\"version\",\"built_at\",\"ms\"}\n"
     "                  on stdout ({\"ok\":false,\"errors\":[...]} on failure)\n"
     "\n"
     "Sources are files or PostgreSQL tables/queries, each with an optional map (docs/sources.md);\n"
     "a PostgreSQL connection string is read from the environment variable the config names.\n"
     "\n"
-    "On a terminal, stderr shows progress (records read per source); a summary line closes the\n"
-    "run (items, bytes, version, digest, time).\n"
+    "On a terminal, stderr shows progress (records read per source: segments, categories, brands,\n"
+    "items, inventory, accounts, price lists, site overrides); a summary line closes the run\n"
+    "(items and the other sections' counts, bytes, version, digest, time).\n"
     "\n"
     "Exit codes: 0 built, 1 invalid config or sources (including a failing query), 2 usage,\n"
     "4 file not readable/writable or database unreachable.\n";
+
+namespace {
+
+// "3000 items, 26 categories, 12 brands, 2 segments" (+ accounts, price lists, inventory when there are any).
+std::string build_counts(const BuiltSnapshot& s) {
+  auto n = [](uint64_t k, const char* one, const char* many) { return std::to_string(k) + " " + (k == 1 ? one : many); };
+  std::string out = n(s.items, "item", "items") + ", " + n(s.categories, "category", "categories") + ", " +
+                    n(s.brands, "brand", "brands");
+  if (s.segments) out += ", " + n(s.segments, "segment", "segments");
+  if (s.accounts) out += ", " + n(s.accounts, "account", "accounts");
+  if (s.price_lists)
+    out += ", " + n(s.price_lists, "price list", "price lists") + " (" + n(s.prices, "price", "prices") + ")";
+  if (s.inventory) out += ", " + n(s.inventory, "stock value", "stock values") + " from the inventory";
+  return out;
+}
+
+}  // namespace
 
 int cmd_build(int argc, char** argv) {
   Args args;
@@ -101,14 +121,25 @@ int cmd_build(int argc, char** argv) {
     return errors.has_io_error() ? kExitIo : kExitInput;
   }
   if (json) {
-    nlohmann::ordered_json j = {{"ok", true},           {"out", out},
-                                {"items", snap.items},  {"bytes", snap.bytes.size()},
-                                {"sha256", snap.sha256}, {"version", snap.version},
-                                {"built_at", snap.built_at}, {"ms", elapsed_ms(start)}};
+    nlohmann::ordered_json j = {{"ok", true},
+                                {"out", out},
+                                {"items", snap.items},
+                                {"categories", snap.categories},
+                                {"brands", snap.brands},
+                                {"segments", snap.segments},
+                                {"accounts", snap.accounts},
+                                {"price_lists", snap.price_lists},
+                                {"prices", snap.prices},
+                                {"inventory", snap.inventory},
+                                {"bytes", snap.bytes.size()},
+                                {"sha256", snap.sha256},
+                                {"version", snap.version},
+                                {"built_at", snap.built_at},
+                                {"ms", elapsed_ms(start)}};
     std::printf("%s\n", dump_json(j).c_str());
   } else {
-    std::fprintf(stderr, "tailor build: wrote %s: %u items, %zu bytes, version %s, sha256 %.16s, %lld ms\n",
-                 out.c_str(), snap.items, snap.bytes.size(), snap.version.c_str(), snap.sha256.c_str(),
+    std::fprintf(stderr, "tailor build: wrote %s: %s, %zu bytes, version %s, sha256 %.16s, %lld ms\n", out.c_str(),
+                 build_counts(snap).c_str(), snap.bytes.size(), snap.version.c_str(), snap.sha256.c_str(),
                  static_cast<long long>(elapsed_ms(start)));
   }
   return kExitOk;

@@ -23,7 +23,7 @@ void parse_inventory(ConfigReader& r, const nlohmann::json& root, Config& c) {
   c.inventory = r.source(holder, "inventory", "", true);
 }
 
-void merge_inventory(const Config& config, Catalog& out, ErrorList& errors) {
+void merge_inventory(const Config& config, Catalog& out, ErrorList& errors, const ProgressFn& progress) {
   if (!config.inventory) return;
   std::unordered_map<uint32_t, std::string> first;  // item index -> where the inventory listed it
   std::string id;
@@ -51,8 +51,9 @@ void merge_inventory(const Config& config, Catalog& out, ErrorList& errors) {
       return !errors.full();
     }
     out.stock[static_cast<size_t>(item)] = static_cast<int32_t>(stock);
+    ++out.inventory_rows;
     return !errors.full();
-  });
+  }, progress, "inventory");
 }
 
 }  // namespace tailor::sync

@@ -15,6 +15,7 @@ void parse_inventory(ConfigReader& r, const nlohmann::json& root, Config& c);
 
 // Sets the stock of every item the inventory lists. Unknown ids are errors unless the config
 // says to ignore them; an id listed twice is an error.
-void merge_inventory(const Config& config, Catalog& out, ErrorList& errors);
+// Counts the stock values set in out.inventory_rows; `progress` sees "inventory".
+void merge_inventory(const Config& config, Catalog& out, ErrorList& errors, const ProgressFn& progress = {});
 
 }  // namespace tailor::sync

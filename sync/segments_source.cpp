@@ -63,10 +63,8 @@ void load_segments_source(Config& c, const std::filesystem::path& base_dir, Erro
   if (!c.segments_source) return;
   std::unordered_map<std::string, std::string> first;  // id -> where it is defined
   for (const SegmentConfig& s : c.segments) first.emplace(s.id, c.file + ": " + at(s.where, "id"));
-  uint64_t n = 0;
   bool over = false;
   read_records(*c.segments_source, errors, [&](const Record& r) {
-    if (progress && ++n % 1000 == 0) progress("segments", n);
     SegmentConfig sc;
     if (!read_record_id(r, sc.id, errors)) return !errors.full();
     if (c.segments.size() >= kMaxSegments) {
@@ -86,8 +84,7 @@ void load_segments_source(Config& c, const std::filesystem::path& base_dir, Erro
     ok = read_condition(r, sc, errors) && ok;
     if (ok) c.segments.push_back(std::move(sc));
     return !errors.full();
-  });
-  if (progress) progress("segments", n);
+  }, progress, "segments");
   if (!errors.empty() || over) return;
   ConfigReader reader(c.file, base_dir, errors);
   check_condition_refs(reader, c);

@@ -32,7 +32,8 @@ Field read_flag(const Record& r, std::string_view key, bool& out, ErrorList& err
 
 }  // namespace
 
-void load_site_overrides(const Config& config, const Catalog& catalog, Resolved& out, ErrorList& errors) {
+void load_site_overrides(const Config& config, const Catalog& catalog, Resolved& out, ErrorList& errors,
+                         const ProgressFn& progress) {
   if (!config.site_overrides) return;
   std::map<std::string, int32_t> sites;
   for (size_t i = 0; i < config.sites.size(); ++i) sites.emplace(config.sites[i].id, static_cast<int32_t>(i));
@@ -72,7 +73,7 @@ void load_site_overrides(const Config& config, const Catalog& catalog, Resolved&
     if (ft == Field::kOk) titles[site->second].emplace(static_cast<uint32_t>(item), title);
     if (hide) hidden[site->second].push_back(static_cast<uint32_t>(item));
     return !errors.full();
-  });
+  }, progress, "site overrides");
   if (!errors.empty()) return;
 
   for (size_t s = 0; s < titles.size(); ++s) {

@@ -12,7 +12,9 @@ namespace tailor::sync {
 
 // Reads config.site_overrides (when present) into out.site_items and the per-site deny lists of
 // out.deny_lists. Errors name the record and field: "overrides.csv:4: field 'site': unknown site 'x'".
-void load_site_overrides(const Config& config, const Catalog& catalog, Resolved& out, ErrorList& errors);
+// `progress` sees "site overrides".
+void load_site_overrides(const Config& config, const Catalog& catalog, Resolved& out, ErrorList& errors,
+                         const ProgressFn& progress = {});
 
 // The snapshot's site_items vector (null offset when no site overrides a title).
 flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::SiteItemOverrides>>> write_site_items(

@@ -60,9 +60,9 @@ bool build_snapshot(const BuildOptions& options, BuiltSnapshot& out, ErrorList& 
   if (!errors.empty()) return false;
   std::vector<std::string> segment_ids;
   for (const SegmentConfig& g : config.segments) segment_ids.push_back(g.id);
-  load_b2b(config, catalog, segment_ids, resolved.b2b, errors);
+  load_b2b(config, catalog, segment_ids, resolved.b2b, errors, options.progress);
   if (!errors.empty()) return false;
-  load_site_overrides(config, catalog, resolved, errors);
+  load_site_overrides(config, catalog, resolved, errors, options.progress);
   if (!errors.empty()) return false;
 
   // Guard the FlatBuffers 2 GiB limit before building: embeddings dominate big catalogs.
@@ -78,6 +78,13 @@ bool build_snapshot(const BuildOptions& options, BuiltSnapshot& out, ErrorList& 
   out.version = options.version ? *options.version : config.version ? *config.version : format_compact_utc(*built_at);
   out.bytes = write_snapshot(config, catalog, resolved, out.version, out.built_at);
   out.items = catalog.item_count();
+  out.categories = static_cast<uint32_t>(catalog.categories.size());
+  out.brands = static_cast<uint32_t>(catalog.brands.size());
+  out.segments = static_cast<uint32_t>(config.segments.size());
+  out.accounts = static_cast<uint32_t>(resolved.b2b.accounts.size());
+  out.price_lists = static_cast<uint32_t>(resolved.b2b.price_lists.size());
+  for (const B2BPriceList& pl : resolved.b2b.price_lists) out.prices += pl.prices.size();
+  out.inventory = catalog.inventory_rows;
 
   // The engine's own checks, so a snapshot that would be refused at the edge is never written.
   // Plugin uses are checked here instead, so their errors carry config paths.

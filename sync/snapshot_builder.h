@@ -21,6 +21,11 @@ struct BuildOptions {
 struct BuiltSnapshot {
   std::vector<uint8_t> bytes;
   uint32_t items = 0;
+  // What else the snapshot holds, for the build summary: categories and brands (the sources' and
+  // those items named), segments (tailor.json's and segments_source's), B2B accounts, price lists
+  // and their price entries, and the stock values the inventory source set.
+  uint32_t categories = 0, brands = 0, segments = 0, accounts = 0, price_lists = 0;
+  uint64_t prices = 0, inventory = 0;
   std::string version;
   int64_t built_at = 0;
   std::string sha256;  // lower-case hex of bytes

@@ -140,6 +140,18 @@ std::optional<Format> format_from_extension(std::string_view path) {
   return format_from_name(lower_extension(path));
 }
 
+uint64_t read_records(const SourceSpec& source, ErrorList& errors, const RecordVisitor& visit,
+                      const ProgressFn& progress, std::string_view stage, uint64_t before) {
+  if (!progress) return read_records(source, errors, visit);
+  uint64_t n = before;
+  const uint64_t read = read_records(source, errors, [&](const Record& r) {
+    if (++n % 10000 == 0) progress(stage, n);
+    return visit(r);
+  });
+  progress(stage, before + read);
+  return read;
+}
+
 uint64_t read_records(const SourceSpec& source, ErrorList& errors, const RecordVisitor& visit) {
   RecordMapper mapper(source.map, source.name, errors);
   const Columns columns = [&](const std::vector<std::string>& names) { return mapper.check_columns(names); };

@@ -48,6 +48,8 @@ std::optional<Format> format_from_name(std::string_view name);
 
 // Called for every record; return false to stop reading.
 using RecordVisitor = std::function<bool(const Record&)>;
+// Reports progress of long reads: stage ("items") and records read so far.
+using ProgressFn = std::function<void(std::string_view stage, uint64_t records)>;
 
 // Reads every record of `source`, applies its `map` and hands it to `visit`. Malformed rows,
 // unknown mapped columns, values that do not coerce, I/O problems and database errors are added
@@ -55,5 +57,9 @@ using RecordVisitor = std::function<bool(const Record&)>;
 // reading stops early once `errors` is full.
 // Returns the number of records visited.
 uint64_t read_records(const SourceSpec& source, ErrorList& errors, const RecordVisitor& visit);
+// The same, also reporting to `progress` (when set) as `stage` every 10,000 records and once at
+// the end, counting on from `before` (several sources, such as price lists, share one stage).
+uint64_t read_records(const SourceSpec& source, ErrorList& errors, const RecordVisitor& visit,
+                      const ProgressFn& progress, std::string_view stage, uint64_t before = 0);
 
 }  // namespace tailor::sync

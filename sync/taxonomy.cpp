@@ -41,7 +41,7 @@ bool read_record_id(const Record& r, std::string& id, ErrorList& errors) {
   return true;
 }
 
-void load_categories(const SourceSpec& source, Catalog& out, ErrorList& errors) {
+void load_categories(const SourceSpec& source, Catalog& out, ErrorList& errors, const ProgressFn& progress) {
   std::vector<std::string> parent_ids, where;
   read_records(source, errors, [&](const Record& r) {
     std::string id, name, parent;
@@ -57,7 +57,7 @@ void load_categories(const SourceSpec& source, Catalog& out, ErrorList& errors) 
     parent_ids.push_back(parent);
     where.push_back(r.where().str());
     return !errors.full();
-  });
+  }, progress, "categories");
   for (size_t i = 0; i < out.categories.size(); ++i) {
     if (parent_ids[i].empty()) continue;
     int32_t p = out.find_category(parent_ids[i]);
@@ -69,7 +69,7 @@ void load_categories(const SourceSpec& source, Catalog& out, ErrorList& errors) 
   check_category_cycles(out.categories, where, errors);
 }
 
-void load_brands(const SourceSpec& source, Catalog& out, ErrorList& errors) {
+void load_brands(const SourceSpec& source, Catalog& out, ErrorList& errors, const ProgressFn& progress) {
   std::vector<std::string> where;
   read_records(source, errors, [&](const Record& r) {
     std::string id, name;
@@ -83,7 +83,7 @@ void load_brands(const SourceSpec& source, Catalog& out, ErrorList& errors) {
     out.brands.push_back({id, name});
     where.push_back(r.where().str());
     return !errors.full();
-  });
+  }, progress, "brands");
 }
 
 }  // namespace tailor::sync

@@ -12,9 +12,9 @@ class Record;
 bool read_record_id(const Record& r, std::string& id, ErrorList& errors);
 
 // Reads the categories source into out.categories / out.category_index and resolves parents.
-void load_categories(const SourceSpec& source, Catalog& out, ErrorList& errors);
+void load_categories(const SourceSpec& source, Catalog& out, ErrorList& errors, const ProgressFn& progress = {});
 // Reads the brands source into out.brands / out.brand_index.
-void load_brands(const SourceSpec& source, Catalog& out, ErrorList& errors);
+void load_brands(const SourceSpec& source, Catalog& out, ErrorList& errors, const ProgressFn& progress = {});
 
 // Walks every parent chain; for each cycle adds "<where>: category cycle: a -> b -> a".
 // `where[i]` names category i's record. Returns false when a cycle exists.

@@ -294,6 +294,10 @@ SQL
       || fail "the table's segments snapshot differs from tailor.json's"
     cmp "$work/json.tsnap" "$work/query.tsnap" && echo "ok: segments from a query (text conditions) == from tailor.json" \
       || fail "the query's segments snapshot differs from tailor.json's"
+    # The --json summary counts tailor.json's and the table's segments together.
+    "$tailor" build --config "$work/table.json" --out "$work/table-json.tsnap" --json >"$work/table.out" 2>/dev/null \
+      && grep -q '"segments":3,' "$work/table.out" && echo "ok: table: --json counts 3 segments" \
+      || fail "table: --json summary: $(cat "$work/table.out")"
     # Bad rows: source, row and field named; exit 1.
     config bad_rows "c.segments_source = {postgres: {...$PG, table: \"bad_segments\"}, map: {id: \"code\", condition: \"rule\"}}"
     expect bad_rows 1 "postgres:bad_segments row 1: field 'condition': unknown operator 'foo'"

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <map>
 
 #include <flatbuffers/flatbuffers.h>
 
@@ -392,4 +393,45 @@ TEST_CASE("b2b accounts in targeting conditions: account.id and account.ancestor
   CHECK(d["segments"] == json::array({"gold"}));
   CHECK(item_of(d, "hat")["price_source"]["list"] == "gold");
   CHECK(item_of(e.decide(json::parse(R"({"site":"us"})")), "hat")["price_source"]["list"] == "us");
+}
+
+TEST_CASE("b2b build: progress covers every source and the summary counts each section") {
+  TempDir dir;
+  write_b2b_fixture(dir);
+  dir.write("brands.csv", "id,name\nacme,Acme\n");
+  dir.write("stock.csv", "id,stock\nbolt,5\nnut,0\n");
+  dir.write("segments.csv", "id\nsilver\n");
+  dir.write("overrides.csv", "item,site,title\nbolt,eu,Schraube\n");
+  json c = b2b_config();
+  c["brands"] = {{"path", "brands.csv"}};
+  c["inventory"] = {{"path", "stock.csv"}};
+  c["segments_source"] = {{"path", "segments.csv"}};
+  c["site_overrides"] = {{"path", "overrides.csv"}};
+  BuildOptions opts;
+  opts.config_path = dir.write("tailor.json", c.dump());
+  std::vector<std::string> stages;
+  std::map<std::string, uint64_t> last;
+  opts.progress = [&](std::string_view stage, uint64_t n) {
+    if (stages.empty() || stages.back() != stage) stages.emplace_back(stage);
+    last[std::string(stage)] = n;
+  };
+  BuiltSnapshot snap;
+  ErrorList errors;
+  bool ok = build_snapshot(opts, snap, errors);
+  INFO(joined(errors));
+  REQUIRE(ok);
+  CHECK(stages == std::vector<std::string>{"segments", "categories", "brands", "items", "inventory", "accounts",
+                                           "price lists", "site overrides"});
+  CHECK(last == std::map<std::string, uint64_t>{{"segments", 1}, {"categories", 5}, {"brands", 1}, {"items", 6},
+                                                {"inventory", 2}, {"accounts", 4}, {"price lists", 14},
+                                                {"site overrides", 1}});
+  // What `tailor build` prints (text and --json).
+  CHECK(snap.items == 6);
+  CHECK(snap.categories == 5);
+  CHECK(snap.brands == 1);
+  CHECK(snap.segments == 2);
+  CHECK(snap.accounts == 4);
+  CHECK(snap.price_lists == 8);
+  CHECK(snap.prices == 14);
+  CHECK(snap.inventory == 2);
 }
