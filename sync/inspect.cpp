@@ -5,6 +5,7 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include "config.h"
+#include "feature_level.h"
 #include "json_parse.h"
 #include "tailor/sha256.h"
 #include "tailor/snapshot.h"
@@ -77,6 +78,9 @@ Result<std::string> inspect_snapshot(std::span<const uint8_t> bytes, size_t item
   ordered_json j;
   j["schema_version"] = root.schema_version();
   j["min_engine"] = root.min_engine();
+  // What needs that level: the features above level 1 the snapshot uses.
+  j["features"] = ordered_json::array();
+  for (const SnapshotFeature& f : snapshot_features(root)) j["features"].push_back({{"name", f.name}, {"level", f.level}});
   j["version"] = sv(root.version());
   j["built_at"] = root.built_at();
   j["built_at_utc"] = format_rfc3339(root.built_at());

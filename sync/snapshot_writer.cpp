@@ -7,6 +7,7 @@
 
 #include "plugin_config.h"
 #include "diversity_config.h"
+#include "feature_level.h"
 #include "attributes.h"
 #include "sites.h"
 #include "tailor/snapshot.h"
@@ -19,9 +20,6 @@ using flatbuffers::Offset;
 using flatbuffers::String;
 
 // An optional string: absent rather than empty.
-// Oldest engine ABI that reads what this writer produces.
-constexpr uint32_t kMinEngine = 1;
-
 Offset<String> opt(FlatBufferBuilder& fbb, const std::string& s) { return s.empty() ? 0 : fbb.CreateString(s); }
 
 Offset<fb::Items> write_items(FlatBufferBuilder& fbb, const Config& c, const Catalog& cat) {
@@ -263,7 +261,8 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
 
   fb::SnapshotBuilder b(fbb);
   b.add_schema_version(kSchemaVersion);
-  b.add_min_engine(kMinEngine);
+  // Level 1 here; raised below to what the snapshot's features need (same bytes otherwise).
+  b.add_min_engine(kFeatureLevelFoundation);
   b.add_version(version_s);
   b.add_built_at(built_at);
   b.add_tenant(tenant);
@@ -282,7 +281,10 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   b.add_experiments(experiments_v);
   if (!site_items_v.IsNull()) b.add_site_items(site_items_v);
   fb::FinishSnapshotBuffer(fbb, b.Finish());
-  return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  std::vector<uint8_t> out(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  const uint32_t level = required_feature_level(*fb::GetSnapshot(out.data()));
+  if (level != kFeatureLevelFoundation) stamp_min_engine(out, level);  // set above, so present
+  return out;
 }
 
 }  // namespace tailor::sync

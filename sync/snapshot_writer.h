@@ -10,8 +10,8 @@
 
 namespace tailor::sync {
 
-// Writes the snapshot (schema_version 1, min_engine 1). Deterministic: the same inputs give
-// the same bytes.
+// Writes the snapshot (schema_version 1; min_engine the lowest feature level its features need,
+// sync/feature_level.h). Deterministic: the same inputs give the same bytes.
 std::vector<uint8_t> write_snapshot(const Config& config, const Catalog& catalog, const Resolved& resolved,
                                     const std::string& version, int64_t built_at);
 

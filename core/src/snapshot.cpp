@@ -125,10 +125,11 @@ Result<Snapshot> Snapshot::open(std::span<const uint8_t> bytes, const SnapshotLi
   Snapshot s;
   s.bytes_ = bytes;
   s.root_ = fb::GetSnapshot(bytes.data());
-  if (s.root_->min_engine() > kEngineAbi)
+  if (s.root_->min_engine() > kFeatureLevel)
     return Status(Code::kSnapshotIncompatible,
-                  "snapshot needs engine ABI " + std::to_string(s.root_->min_engine()) +
-                      ", this engine is " + std::to_string(kEngineAbi));
+                  "snapshot needs feature level " + std::to_string(s.root_->min_engine()) +
+                      ", this engine reads up to level " + std::to_string(kFeatureLevel) +
+                      " (upgrade the engine or rebuild the snapshot without the newer features)");
   Status st = s.validate(limits);
   if (!st.ok()) return st;
   s.hash_ = sha256_hex(bytes);

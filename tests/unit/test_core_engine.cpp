@@ -131,7 +131,7 @@ TEST_CASE("engine: a failed load keeps the previous snapshot serving") {
   SnapSpec wrong_id = v2;
   wrong_id.identifier = "ABCD";
   SnapSpec newer = v2;
-  newer.min_engine = kEngineAbi + 1;
+  newer.min_engine = kFeatureLevel + 1;
   SnapSpec broken = v2;
   broken.categories[0].parent = 2;
   const Bytes failures[] = {build_snapshot(wrong_id), build_snapshot(newer), build_snapshot(broken),

@@ -188,14 +188,19 @@ TEST_CASE("snapshot: wrong file identifier") {
   CHECK(q.status().message().find("'?SN?'") != std::string::npos);
 }
 
-TEST_CASE("snapshot: min_engine above this engine's ABI is incompatible") {
+TEST_CASE("snapshot: min_engine above this engine's feature level is incompatible") {
   SnapSpec spec = full_spec();
-  spec.min_engine = kEngineAbi + 1;
+  spec.min_engine = kFeatureLevel + 1;
   auto r = Snapshot::open(build_snapshot(spec).span());
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Code::kSnapshotIncompatible);
-  CHECK(r.status().message().find(std::to_string(kEngineAbi + 1)) != std::string::npos);
-  spec.min_engine = kEngineAbi;
+  CHECK(r.status().message().find("feature level " + std::to_string(kFeatureLevel + 1)) != std::string::npos);
+  CHECK(r.status().message().find("up to level " + std::to_string(kFeatureLevel)) != std::string::npos);
+  spec.min_engine = kFeatureLevel;
+  CHECK(open_status(spec).ok());
+  spec.min_engine = kFeatureLevelBusiness;
+  CHECK(open_status(spec).ok());
+  spec.min_engine = kFeatureLevelFoundation;
   CHECK(open_status(spec).ok());
   spec.min_engine = 0;
   CHECK(open_status(spec).ok());

@@ -11,9 +11,18 @@
 
 namespace tailor {
 
-// The engine reads snapshots whose min_engine <= kEngineAbi and writes kSchemaVersion.
+// The writer stamps kSchemaVersion. kEngineAbi is the C ABI version (wasm/tailor.h), which the JS
+// package matches exactly; it is not what decides whether a snapshot can be read.
 constexpr uint32_t kSchemaVersion = 1;
 constexpr uint32_t kEngineAbi = 1;
+// Snapshot feature levels (docs/architecture.md#snapshot-feature-levels). A snapshot's
+// `min_engine` is the lowest level whose features it uses; this engine reads min_engine <=
+// kFeatureLevel and refuses the rest (snapshot_incompatible), so a feature it does not know is
+// never silently ignored. Engines built before levels existed compared min_engine with
+// kEngineAbi (1): they read level 1 only.
+constexpr uint32_t kFeatureLevelFoundation = 1;  // catalog, strategies, slots, rules, deny lists, site scope
+constexpr uint32_t kFeatureLevelBusiness = 2;    // policies, B2B, conditions, plugins, diversity, experiments, sites
+constexpr uint32_t kFeatureLevel = kFeatureLevelBusiness;  // the highest level this engine reads
 constexpr uint32_t kMissingCode = 0xFFFFFFFFu;
 
 struct SnapshotLimits {
