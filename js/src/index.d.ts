@@ -78,7 +78,10 @@ export interface SnapshotInfo {
   bytes: number;
 }
 
-export type SlotRequest = string | { id: string; size?: number; items?: string[] };
+/** A line of a `request`-sourced slot: an item id, or `{id, quantity}` with that line's own
+ * quantity (B2B, docs/b2b.md). */
+export type SlotRequestItem = string | { id: string; quantity?: number };
+export type SlotRequest = string | { id: string; size?: number; items?: SlotRequestItem[] };
 
 /** docs/api.md "Request"; unknown fields are ignored by the core. */
 export interface DecisionRequest {
@@ -93,22 +96,106 @@ export interface DecisionRequest {
   segments?: string[];
   /** Custom facts for targeting conditions (docs/targeting.md): ≤ 64 keys of scalars or arrays of scalars. */
   context?: Record<string, string | number | boolean | null | Array<string | number | boolean | null>>;
+  /** Sticky experiment assignments from an earlier decision: experiment id -> variation key
+   * (docs/experiments.md), ≤ 1000. */
+  assignments?: Record<string, string>;
+  /** ISO 3166-1 alpha-2 ("DE") for jurisdiction policies (docs/compliance.md). */
+  country?: string;
+  /** ISO 3166-2 ("DE-BY"), in `country`; sets `country` when that is absent. */
+  region?: string;
+  /** Age in years (0–150) for min_age policies. */
+  age?: number;
+  /** Licences the visitor holds (e.g. "prescription") for licence policies. */
+  licences?: string[];
+  /** B2B account id (docs/b2b.md): entitlements, contract prices, spending limits. */
+  account?: string;
+  /** B2B buyer: their id and role (spending limit and approver). */
+  buyer?: { id?: string; role?: string };
+  /** Units per line, 1–1,000,000,000 (default 1): picks quantity tiers and spending checks. */
+  quantity?: number;
+  /** ISO 4217 currency wanted for prices ("EUR"). */
+  currency?: string;
   [field: string]: unknown;
 }
 
 export interface ExplainTerm { name: string; value: number; weight: number; contribution: number }
 export interface ExplainRule { id: string; action: 'boost' | 'bury' | 'pin'; amount?: number; position?: number }
+/** A stage plugin's note on an item (docs/plugins.md). */
+export interface ExplainStage { name: string; note: string }
+/** Why the diversity stage moved or demoted an item (docs/config.md#diversity). */
+export interface ExplainDiversity {
+  /** Rank without diversity. */
+  score_rank: number;
+  /** Demoted after the within-cap items by this cap. */
+  over_cap?: 'brand' | 'category';
+  /** MMR: largest cosine to the items chosen before it (pins included). */
+  similarity?: number;
+  /** MMR: (1 - lambda) * similarity. */
+  penalty?: number;
+}
+
+export interface DecisionExplain {
+  terms: ExplainTerm[];
+  rules?: ExplainRule[];
+  /** The consent policy that scored this item without profile-based terms. */
+  profile_off_by?: string;
+  stages?: ExplainStage[];
+  diversity?: ExplainDiversity;
+  /** B2B: why the item needs approval, in words. */
+  approval?: string;
+}
+
+/** B2B: where the price came from (docs/b2b.md). */
+export interface PriceSource {
+  level: 'account' | 'parent' | 'segment' | 'site' | 'list';
+  /** The price list; absent for the catalog price. */
+  list?: string;
+  /** Whose contract, for `account`/`parent`. */
+  account?: string;
+}
+
+/** B2B: the line's amount is above the buyer's spending limit. */
+export interface NeedsApproval { approver_role: string | null; limit: number; amount: number }
 
 export interface DecisionItem {
   id: string;
   rank: number;
   score: number;
+  /** The site's own title when the site overrides it (docs/tenancy.md). */
   title?: string;
   category?: string;
   brand?: string;
-  price?: number;
+  /** List price; with B2B pricing the selected price, `null` when none applies in the currency. */
+  price?: number | null;
+  /** B2B: ISO 4217 currency of `price`. */
+  currency?: string;
+  price_source?: PriceSource;
+  /** B2B: the `min_quantity` of the applied price entry. */
+  tier?: number;
+  /** B2B: the line's quantity when it is not 1. */
+  quantity?: number;
+  needs_approval?: NeedsApproval;
   pinned?: string;
-  explain?: { terms: ExplainTerm[]; rules?: ExplainRule[] };
+  explain?: DecisionExplain;
+}
+
+/** A compliance policy in effect for the request (docs/compliance.md). */
+export interface DecisionPolicy {
+  id: string;
+  kind: string;
+  /** Candidates it removed. */
+  removed: number;
+  /** Consent policies: survivors scored without profile-based terms. */
+  profile_off?: number;
+}
+
+/** What a slot's diversity stage did (docs/config.md#diversity). */
+export interface DecisionDiversity {
+  moved: number;
+  capped_brand: number;
+  capped_category: number;
+  demoted: number;
+  dropped: number;
 }
 
 export interface DecisionSlot {
@@ -120,6 +207,35 @@ export interface DecisionSlot {
   terms_off: string[];
   /** Present when the slot's targeting condition is false: no items. */
   skipped?: 'condition';
+  /** Present when the snapshot has policies: every policy in effect for this request. */
+  policies?: DecisionPolicy[];
+  /** Present for slots with a diversity config. */
+  diversity?: DecisionDiversity;
+}
+
+/** An experiment with a slot in this request (docs/experiments.md). */
+export interface DecisionExperiment {
+  id: string;
+  /** The variation applied; absent when none. */
+  variation?: string;
+  index?: number;
+  how?: 'sticky' | 'hash' | 'epsilon' | 'thompson' | 'forced';
+  in_experiment: boolean;
+  /** Why the visitor is not in the experiment. */
+  reason?: 'condition' | 'no_consent' | 'no_hash_attribute' | 'namespace' | 'coverage';
+}
+
+/** One exposure record per experiment the visitor is in, for analytics and bandit feedback. */
+export interface Exposure {
+  experiment: string;
+  variation: string;
+  index: number;
+  how: 'sticky' | 'hash' | 'epsilon' | 'thompson';
+  allocation: 'fixed' | 'epsilon_greedy' | 'thompson';
+  /** P(the current policy gives this visitor this variation), coverage included. */
+  propensity: number;
+  /** The experiment's slots this request shows. */
+  slots: string[];
 }
 
 /** A targeting condition that could not be evaluated and counted as false. */
@@ -134,6 +250,10 @@ export interface Decision {
   personalized: boolean;
   /** Present when the snapshot defines segments: the ones the request is in. */
   segments?: string[];
+  /** Present when the snapshot defines experiments. */
+  experiments?: DecisionExperiment[];
+  /** Present when the snapshot defines experiments. */
+  exposures?: Exposure[];
   slots: DecisionSlot[];
   condition_errors?: ConditionError[];
 }
