@@ -163,7 +163,9 @@ flatbuffers::Offset<fb::Attribute> write_attribute(flatbuffers::FlatBufferBuilde
   return b.Finish();
 }
 
-const char* attr_owner_name(AttrOwner owner) { return owner == AttrOwner::kAccounts ? "accounts" : "items"; }
+const char* attr_owner_name(AttrOwner owner) {
+  return owner == AttrOwner::kAccounts ? "accounts" : owner == AttrOwner::kProfiles ? "profiles" : "items";
+}
 
 const char* attr_type_name(AttrType type) {
   switch (type) {

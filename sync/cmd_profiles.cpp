@@ -19,7 +19,7 @@ using namespace tailor::sync;
 
 const char* const kProfilesUsage =
     "usage: tailor profiles --snapshot FILE (--events FILE | --events-source SPEC) --out DIR [--now T]\n"
-    "                       [--half-life-days D] [--previous DIR] [--shard I/N]\n"
+    "                       [--traits SPEC] [--half-life-days D] [--previous DIR] [--shard I/N]\n"
     "                       [--spill-dir DIR] [--json]\n"
     "\n"
     "Aggregates visitor events (NDJSON: user, type view|cart|purchase|search|consent|identify,\n"
@@ -39,6 +39,11 @@ const char* const kProfilesUsage =
     "                        SPEC is FILE.json#KEY (the source object under KEY, e.g.\n"
     "                        tailor.json#events), FILE.json (the whole file is the source\n"
     "                        object) or the object itself ('{\"postgres\": {...}, \"map\": {...}}')\n"
+    "  --traits SPEC         profile traits (docs/profiles.md#traits): rows {user, <name>...} for\n"
+    "                        the snapshot's attributes on profiles, from a file or PostgreSQL\n"
+    "                        source, SPEC as for --events-source (e.g. tailor.json#profile_traits);\n"
+    "                        the user id is hashed like events'; later rows win, null clears.\n"
+    "                        With --previous, --traits alone (no events) updates traits only\n"
     "  --out DIR             output directory (created if missing)\n"
     "  --now T               decay reference, unix seconds or RFC 3339 (default: newest event,\n"
     "                        and never earlier than the previous build's)\n"
@@ -52,7 +57,7 @@ const char* const kProfilesUsage =
     "  --json                print a JSON summary on stdout\n"
     "\n"
     "Progress is shown on stderr when it is a terminal. Exit codes: 0 written, 1 malformed\n"
-    "events or unusable previous state (or a bad --events-source), 2 usage, 3 invalid snapshot,\n"
+    "events, traits rows or unusable previous state (or a bad source spec), 2 usage, 3 invalid snapshot,\n"
     "4 file not readable/writable or the events database unreachable.\n";
 
 namespace {
@@ -68,20 +73,21 @@ bool parse_shard(const std::string& s, uint32_t& index, uint32_t& count) {
   return true;
 }
 
-// --events-source SPEC -> `out`; returns an exit code (kExitOk when `out` is usable).
-int events_source(const std::string& spec, SourceSpec& out) {
-  std::string text = spec, file = "--events-source", key;
+// --events-source / --traits SPEC -> `out`; returns an exit code (kExitOk when `out` is usable).
+// `option` names the flag in messages, `what` the source ("events", "profile_traits").
+int source_option(const std::string& spec, const std::string& option, const std::string& what, SourceSpec& out) {
+  std::string text = spec, file = option, key;
   std::filesystem::path base = std::filesystem::current_path();
   if (spec.empty() || spec.front() != '{') {
     size_t hash = spec.rfind('#');
     std::string path = spec.substr(0, hash);
     if (hash != std::string::npos) key = spec.substr(hash + 1);
     if (path.empty() || (hash != std::string::npos && key.empty()))
-      return usage_error("profiles", "--events-source: expected FILE.json, FILE.json#KEY or a JSON object, got '" +
+      return usage_error("profiles", option + ": expected FILE.json, FILE.json#KEY or a JSON object, got '" +
                                          spec + "'", kProfilesUsage);
     tailor::Status st = read_text_file(path, 1 << 20, text);
     if (!st.ok()) {
-      std::fprintf(stderr, "tailor profiles: --events-source: %s\n", st.message().c_str());
+      std::fprintf(stderr, "tailor profiles: %s: %s\n", option.c_str(), st.message().c_str());
       return st.code() == tailor::Code::kIoError ? kExitIo : kExitInput;
     }
     file = path;
@@ -98,10 +104,10 @@ int events_source(const std::string& spec, SourceSpec& out) {
   std::optional<SourceSpec> source;
   if (key.empty()) {
     nlohmann::json wrapper = nlohmann::json::object();
-    wrapper["events"] = std::move(root);
-    source = r.source(wrapper, "events", "", true);
+    wrapper[what] = std::move(root);
+    source = r.source(wrapper, what, "", true);
   } else if (!root.is_object() || !root.contains(key)) {
-    r.error(key, "no such key in " + file + " (the events source)");
+    r.error(key, "no such key in " + file + " (the " + what + " source)");
   } else {
     source = r.source(root, key, "", true);
   }
@@ -126,7 +132,7 @@ int cmd_profiles(int argc, char** argv) {
   if (!parse_args(argc, argv,
                   {{"--snapshot", true}, {"--events", true}, {"--events-source", true}, {"--out", true}, {"--now", true},
                    {"--half-life-days", true}, {"--previous", true}, {"--shard", true}, {"--spill-dir", true},
-                   {"--json", false}},
+                   {"--traits", true}, {"--json", false}},
                   args, err))
     return usage_error("profiles", err, kProfilesUsage);
   if (args.help) {
@@ -137,16 +143,24 @@ int cmd_profiles(int argc, char** argv) {
     return usage_error("profiles", "unexpected argument '" + args.positional[0] + "'", kProfilesUsage);
   for (const char* f : {"--snapshot", "--out"})
     if (!args.has(f)) return usage_error("profiles", std::string(f) + " is required", kProfilesUsage);
-  if (args.has("--events") == args.has("--events-source"))
-    return usage_error("profiles", "give exactly one of --events FILE and --events-source SPEC", kProfilesUsage);
+  if (args.has("--events") && args.has("--events-source"))
+    return usage_error("profiles", "give one of --events FILE and --events-source SPEC, not both", kProfilesUsage);
+  if (!args.has("--events") && !args.has("--events-source") && !args.has("--traits"))
+    return usage_error("profiles", "give one of --events FILE and --events-source SPEC (or only --traits SPEC)",
+                       kProfilesUsage);
   const bool json = args.has("--json");
 
   ProfileOptions opts;
   if (auto e = args.get("--events")) opts.events_path = *e;
   if (auto spec = args.get("--events-source")) {
     SourceSpec source;
-    if (int rc = events_source(*spec, source); rc != kExitOk) return rc;
+    if (int rc = source_option(*spec, "--events-source", "events", source); rc != kExitOk) return rc;
     opts.events_source = std::move(source);
+  }
+  if (auto spec = args.get("--traits")) {
+    SourceSpec source;
+    if (int rc = source_option(*spec, "--traits", "profile_traits", source); rc != kExitOk) return rc;
+    opts.traits_source = std::move(source);
   }
   if (auto t = args.get("--now")) {
     std::string why;
@@ -213,6 +227,8 @@ int cmd_profiles(int argc, char** argv) {
                                 {"skipped", stats.skipped},
                                 {"searches_matched", stats.searches_matched},
                                 {"lines", stats.lines},
+                                {"traits", stats.traits},
+                                {"trait_rows", stats.trait_rows},
                                 {"shard", {opts.shard_index, opts.shard_count}},
                                 {"now", stats.now},
                                 {"incremental", opts.previous.has_value()},

@@ -14,6 +14,7 @@
 #include "plugin_config.h"
 #include "policies.h"
 #include "schedule.h"
+#include "tailor/snapshot.h"
 
 namespace tailor::sync {
 namespace {
@@ -78,7 +79,7 @@ void parse_attributes(ConfigReader& r, const json& root, Config& c) {
   const json* v = r.member(root, "attributes", "", false);
   if (!v) return;
   if (!v->is_array()) return r.error("attributes", std::string("expected an array, got ") + v->type_name());
-  std::map<std::string, std::string> seen[2];  // per owner
+  std::map<std::string, std::string> seen[3];  // per owner
   for (size_t i = 0; i < v->size(); ++i) {
     std::string p = at("attributes", i);
     const json& a = (*v)[i];
@@ -90,14 +91,29 @@ void parse_attributes(ConfigReader& r, const json& root, Config& c) {
     if (!name || !type) continue;
     AttributeConfig ac;
     if (on && *on == "accounts") ac.on = AttrOwner::kAccounts;
+    else if (on && *on == "profiles") ac.on = AttrOwner::kProfiles;
     else if (on && *on != "items") {
-      r.error(at(p, "on"), "unknown owner " + quote_value(*on) + " (expected one of: items, accounts)");
+      r.error(at(p, "on"), "unknown owner " + quote_value(*on) + " (expected one of: items, accounts, profiles)");
       continue;
     }
-    r.unique(seen[ac.on == AttrOwner::kAccounts], *name, at(p, "name"));
+    r.unique(seen[static_cast<int>(ac.on)], *name, at(p, "name"));
     // Account attributes are account.<name> in targeting conditions, beside these built-in keys.
     if (ac.on == AttrOwner::kAccounts && (*name == "id" || *name == "known" || *name == "ancestors"))
       r.error(at(p, "name"), quote_value(*name) + " is a built-in key of account in conditions (docs/targeting.md)");
+    // Profile traits are profile.<name>, beside the built-in profile facts.
+    if (ac.on == AttrOwner::kProfiles) {
+      for (const char* b : {"top_categories", "top_brands", "segments", "viewed", "bought", "updated_at"})
+        if (*name == b)
+          r.error(at(p, "name"), quote_value(*name) + " is a built-in key of profile in conditions (docs/targeting.md)");
+      // Traits are read by attribute name from the profile_traits source at `tailor profiles`
+      // time, which sees only the snapshot: a column rename belongs in that source's map.
+      if (column)
+        r.error(at(p, "column"), "profile attributes are read by name from the profile_traits source; rename columns with its map");
+      if (c.profile_attributes.size() >= kMaxProfileAttributes) {
+        r.error(at(p, "on"), "more than " + std::to_string(kMaxProfileAttributes) + " profile attributes");
+        continue;
+      }
+    }
     ac.name = *name;
     ac.column = column && !column->empty() ? *column : *name;
     ac.where = p;
@@ -108,7 +124,10 @@ void parse_attributes(ConfigReader& r, const json& root, Config& c) {
       r.error(at(p, "type"), "unknown type " + quote_value(*type) + " (expected one of: number, categorical, tags)");
       continue;
     }
-    (ac.on == AttrOwner::kAccounts ? c.account_attributes : c.attributes).push_back(std::move(ac));
+    (ac.on == AttrOwner::kAccounts   ? c.account_attributes
+     : ac.on == AttrOwner::kProfiles ? c.profile_attributes
+                                     : c.attributes)
+        .push_back(std::move(ac));
   }
 }
 
@@ -389,7 +408,7 @@ bool parse_config(std::string_view text, const std::string& file, const std::fil
   if (!r.object(root, "", {"$schema", "schema", "tenant", "version", "built_at", "sites", "categories", "brands",
                            "items", "attributes", "embedding", "collections", "deny", "strategies", "slots", "rules",
                            "segments", "segments_source", "policies", "inventory", "accounts", "roles", "price_lists", "events", "signing",
-                           "experiments", "site_overrides"}))
+                           "experiments", "site_overrides", "profile_traits"}))
     return false;
   if (auto schema = r.integer(root, "schema", "", 0, INT32_MAX, true); schema && *schema != 1)
     r.error("schema", "config schema " + std::to_string(*schema) + " is not supported (this tailor reads 1)");

@@ -31,7 +31,7 @@ struct SiteConfig {
 
 enum class AttrType { kNumber, kCategorical, kTags };
 // Which records a custom attribute is declared on (the `on` field; docs/config.md#attributes).
-enum class AttrOwner { kItems, kAccounts };
+enum class AttrOwner { kItems, kAccounts, kProfiles };
 
 struct AttributeConfig {
   std::string name;
@@ -232,6 +232,7 @@ struct Config {
   bool inventory_ignore_unknown = false;
   std::vector<AttributeConfig> attributes;          // on items (index = Items.attributes index)
   std::vector<AttributeConfig> account_attributes;  // on accounts (Snapshot.account_attributes)
+  std::vector<AttributeConfig> profile_attributes;  // on profiles (Snapshot.profile_attributes: names, types)
   EmbeddingConfig embedding;
   std::vector<CollectionConfig> collections;
   DenyConfig deny;

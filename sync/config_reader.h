@@ -63,6 +63,10 @@ class ConfigReader {
   // Reports `id` when already in `seen` (id -> path of its first use).
   void unique(std::map<std::string, std::string>& seen, const std::string& id, const std::string& path);
 
+  // `profile.<key>` names read by conditions ({"var": "profile.tier"}), with where: checked
+  // after parsing against the built-in profile keys and the attributes on profiles.
+  std::vector<IdRef> profile_vars;
+
  private:
   const std::string& file_;
   std::filesystem::path base_;

@@ -18,6 +18,7 @@
 #include "events.h"
 #include "ndjson.h"
 #include "profile_state.h"
+#include "profile_traits.h"
 #include "progress.h"
 #include "search_terms.h"
 #include "source.h"
@@ -32,7 +33,10 @@ namespace {
 //   view/cart/purchase: u32 item
 //   search: u8 n, i32 categories[n], u8 m, i32 brands[m]
 //   consent: u32 n, strings     identify: u8 flags, string account, u32 n, strings
+//   traits row (type kTraitsRecord, ts 0): u8 n, per update: u8 declared index, u8 clear,
+//     then unless clear: f32 | string | u32 n, strings (by the declared type)
 // (strings: u32 length + bytes)
+constexpr uint8_t kTraitsRecord = 0xF0;  // beside the EventType values
 
 template <class T>
 void put(std::string& b, T v) {
@@ -300,6 +304,31 @@ void serialise(const Snapshot& snap, const std::string& hash, const UserState& u
   auto viewed = fbb.CreateVectorOfStrings(newest_ids(snap, u.viewed, kMaxRecentViewed));
   auto bought = fbb.CreateVectorOfStrings(newest_ids(snap, u.bought, kMaxRecentBought));
   auto consent = u.has_consent ? fbb.CreateVectorOfStrings(u.consent) : 0;
+  // Declared traits only, of the declared type (u.traits is sorted by name, as the engine needs).
+  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Trait>>> traits;
+  if (!u.traits.empty()) {
+    std::vector<flatbuffers::Offset<fb::Trait>> v;
+    const auto* decls = root.profile_attributes();
+    for (auto& [name, t] : u.traits) {
+      bool declared = false;
+      if (decls)
+        for (const fb::Attribute* at : *decls)
+          if (sv(at->name()) == name) declared = attr_type_of(at->type()) == t.type;
+      if (!declared) continue;
+      auto name_s = fbb.CreateString(name);
+      flatbuffers::Offset<flatbuffers::String> text;
+      flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>> tags;
+      if (t.type == AttrType::kCategorical) text = fbb.CreateString(t.text);
+      if (t.type == AttrType::kTags) tags = fbb.CreateVectorOfStrings(t.tags);
+      fb::TraitBuilder tb(fbb);
+      tb.add_name(name_s);
+      if (t.type == AttrType::kNumber) tb.add_number(t.number);
+      if (!text.IsNull()) tb.add_text(text);
+      if (!tags.IsNull()) tb.add_tags(tags);
+      v.push_back(tb.Finish());
+    }
+    if (!v.empty()) traits = fbb.CreateVector(v);
+  }
 
   fb::ProfileBuilder b(fbb);
   b.add_schema_version(kSchemaVersion);
@@ -315,6 +344,7 @@ void serialise(const Snapshot& snap, const std::string& hash, const UserState& u
   b.add_recent_viewed(viewed);
   b.add_recent_bought(bought);
   if (!consent.IsNull()) b.add_consent(consent);
+  if (!traits.IsNull()) b.add_traits(traits);
   fb::FinishProfileBuffer(fbb, b.Finish());
 }
 
@@ -346,6 +376,7 @@ std::filesystem::path unique_dir(const std::filesystem::path& parent, const std:
 // Pass 1: every line validated; this shard's events spilled by partition. Returns false on errors.
 bool spill_events(const Snapshot& snap, const ProfileOptions& o, uint64_t order_base, Spill& spill,
                   ProfileStats& stats, int64_t& newest, ErrorList& errors) {
+  if (!o.events_source && o.events_path.empty()) return true;  // traits only
   const bool from_source = o.events_source.has_value();
   const std::string name = from_source                ? o.events_source->name
                            : o.events_name.empty()    ? o.events_path.string()
@@ -466,18 +497,100 @@ bool spill_events(const Snapshot& snap, const ProfileOptions& o, uint64_t order_
   return true;
 }
 
-void read_spill(const std::filesystem::path& path, Aggregator& agg, std::map<UserHash, UserState>& users) {
+// Pass 1 for traits: every row validated; this shard's rows spilled (after its events, so within
+// a partition traits are applied after the events, in row order).
+bool spill_traits(const Snapshot& snap, const ProfileOptions& o, Spill& spill, ProfileStats& stats,
+                  ErrorList& errors) {
+  const std::vector<TraitDecl> decls = declared_traits(snap);
+  const SourceSpec& src = *o.traits_source;
+  if (decls.empty()) {
+    errors.add(src.name + ": the snapshot declares no profile attributes (attributes[].on: \"profiles\")");
+    return false;
+  }
+  const std::string tenant(sv(snap.root().tenant()->id()));
+  Progress progress("profiles: reading traits (rows)", 0, Progress::Unit::kCount, o.progress);
+  std::string user;
+  std::vector<TraitUpdate> updates;
+  bool io_failed = false;
+  uint64_t rows = 0;
+  stats.trait_rows = read_records(src, errors, [&](const Record& r) {
+    if ((++rows & 0xFFFF) == 0 && progress.enabled()) progress.set(rows);
+    if (!read_trait_row(r, decls, user, updates, errors) || !errors.empty()) return !errors.full();
+    const UserHash h = hash_user(tenant, user);
+    if (shard_of(h, o.shard_count) != o.shard_index) return true;
+    ++stats.traits;
+    const uint32_t p = partition_of(h);
+    std::string& b = spill.buffer(p);
+    put<uint8_t>(b, kTraitsRecord);
+    b.append(reinterpret_cast<const char*>(h.data()), h.size());
+    put<int64_t>(b, 0);
+    put<uint64_t>(b, rows);
+    put<uint8_t>(b, static_cast<uint8_t>(updates.size()));
+    for (const TraitUpdate& u : updates) {
+      put<uint8_t>(b, u.decl);
+      put<uint8_t>(b, u.clear ? 1 : 0);
+      if (u.clear) continue;
+      switch (u.value.type) {
+        case AttrType::kNumber: put<float>(b, u.value.number); break;
+        case AttrType::kCategorical: put_str(b, u.value.text); break;
+        case AttrType::kTags:
+          put<uint32_t>(b, static_cast<uint32_t>(u.value.tags.size()));
+          for (const std::string& t : u.value.tags) put_str(b, t);
+          break;
+      }
+    }
+    if (Status st = spill.maybe_flush(p); !st.ok()) {
+      errors.add_io(st.message());
+      io_failed = true;
+    }
+    return !io_failed && !errors.full();
+  });
+  progress.finish();
+  if (io_failed || !errors.empty()) return false;
+  if (Status st = spill.flush_all(); !st.ok()) {
+    errors.add_io(st.message());
+    return false;
+  }
+  stats.spill_bytes = spill.bytes();
+  return true;
+}
+
+void read_spill(const std::filesystem::path& path, Aggregator& agg, const std::vector<TraitDecl>& decls,
+                std::map<UserHash, UserState>& users) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return;  // no events in this partition
   std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   SpillReader r{data.data(), data.data() + data.size()};
   SpillRecord e;
+  std::vector<TraitUpdate> updates;
   while (r.p < r.end) {
-    e.type = static_cast<EventType>(r.get<uint8_t>());
+    const uint8_t type = r.get<uint8_t>();
+    e.type = static_cast<EventType>(type);
     std::memcpy(e.hash.data(), r.p, e.hash.size());
     r.p += e.hash.size();
     e.ts = r.get<int64_t>();
     e.order = r.get<uint64_t>();
+    if (type == kTraitsRecord) {
+      updates.clear();
+      for (uint8_t n = r.get<uint8_t>(); n > 0; --n) {
+        TraitUpdate u;
+        u.decl = r.get<uint8_t>();
+        u.clear = r.get<uint8_t>() != 0;
+        u.value.type = decls[u.decl].type;
+        if (!u.clear) switch (u.value.type) {
+            case AttrType::kNumber: u.value.number = r.get<float>(); break;
+            case AttrType::kCategorical: u.value.text = r.str(); break;
+            case AttrType::kTags:
+              for (uint32_t k = r.get<uint32_t>(); k > 0; --k) u.value.tags.push_back(r.str());
+              break;
+          }
+        updates.push_back(std::move(u));
+      }
+      UserState& u = users[e.hash];
+      u.touched = true;
+      apply_traits(decls, updates, u.traits);
+      continue;
+    }
     e.categories.clear();
     e.brands.clear();
     e.list.clear();
@@ -570,6 +683,8 @@ bool build_profiles(const Snapshot& snap, const ProfileOptions& o, const Profile
   Spill spill(spill_guard.dir);
   int64_t newest = 0;
   if (!spill_events(snap, o, prev.manifest.order_end, spill, stats, newest, errors)) return false;
+  if (o.traits_source && !spill_traits(snap, o, spill, stats, errors)) return false;
+  const std::vector<TraitDecl> decls = declared_traits(snap);
 
   int64_t now = o.now ? *o.now : newest;
   if (o.previous && !o.now) now = std::max(now, prev.manifest.now);
@@ -609,7 +724,7 @@ bool build_profiles(const Snapshot& snap, const ProfileOptions& o, const Profile
     stats.previous_profiles += users.size();
     if (carry != 1.0)
       for (auto& [h, u] : users) u.decay(carry);
-    read_spill(spill.file(p), agg, users);
+    read_spill(spill.file(p), agg, decls, users);
     std::filesystem::remove(spill.file(p), ec);
     for (auto& [h, u] : users) {
       ++stats.profiles;

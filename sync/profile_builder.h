@@ -27,6 +27,9 @@ struct ProfileOptions {
   // Instead of events_path: a file or PostgreSQL source with its map (docs/sources.md#events),
   // read row by row (single-row mode for PostgreSQL).
   std::optional<SourceSpec> events_source;
+  // Profile traits (docs/profiles.md#traits): rows {user, <declared name>...} from a file or
+  // PostgreSQL source, applied after the events; later rows win, a null value clears.
+  std::optional<SourceSpec> traits_source;
   std::optional<int64_t> now;         // decay reference; default: the newest event's ts (and
                                       // never before the previous build's now)
   double half_life_days = 30.0;
@@ -50,6 +53,8 @@ struct ProfileStats {
   uint64_t events = 0;    // valid events of this shard's users
   uint64_t skipped = 0;   // view/cart/purchase events for items the snapshot lacks
   uint64_t searches_matched = 0;  // search events that named a category or brand
+  uint64_t trait_rows = 0;  // traits rows read (every shard reads every row)
+  uint64_t traits = 0;      // traits rows of this shard's users
   uint64_t profiles = 0;  // users in the build (previous + new)
   uint64_t written = 0;   // profiles handed to the sink
   uint64_t previous_profiles = 0;  // users carried in from the previous state

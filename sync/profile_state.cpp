@@ -17,7 +17,9 @@ namespace {
 static_assert(std::endian::native == std::endian::little, "state files are little-endian");
 
 constexpr char kMagic[4] = {'T', 'P', 'S', 'T'};
-constexpr uint32_t kStateVersion = 1;
+// Partition file versions: 2 appends the visitor's traits; 1 (without them) is still read.
+constexpr uint32_t kStateVersion = 2;
+constexpr uint32_t kManifestVersion = 1;
 constexpr uint64_t kMaxStateFile = uint64_t(4) << 30;
 
 template <class T>
@@ -130,6 +132,19 @@ void StateWriter::add(const UserHash& hash, const UserState& u) {
   for (double x : u.embedding) put<double>(buf_, x);
   put_recent(buf_, snap_, u.viewed);
   put_recent(buf_, snap_, u.bought);
+  put<uint32_t>(buf_, static_cast<uint32_t>(u.traits.size()));
+  for (auto& [name, t] : u.traits) {
+    put_str(buf_, name);
+    put<uint8_t>(buf_, static_cast<uint8_t>(t.type));
+    switch (t.type) {
+      case AttrType::kNumber: put<float>(buf_, t.number); break;
+      case AttrType::kCategorical: put_str(buf_, t.text); break;
+      case AttrType::kTags:
+        put<uint32_t>(buf_, static_cast<uint32_t>(t.tags.size()));
+        for (auto& tag : t.tags) put_str(buf_, tag);
+        break;
+    }
+  }
 }
 
 Status StateWriter::flush_to(const std::filesystem::path& path) {
@@ -154,7 +169,7 @@ ItemIndex::ItemIndex(const Snapshot& snap) {
   for (uint32_t i = 0; i < ids->size(); ++i) map_.emplace(sv(ids->Get(i)), static_cast<int32_t>(i));
 }
 
-StateReader::StateReader(const Snapshot& snap) : snap_(snap), items_(snap) {
+StateReader::StateReader(const Snapshot& snap) : snap_(snap), items_(snap), traits_(declared_traits(snap)) {
   const fb::Snapshot& root = snap.root();
   if (root.categories())
     for (uint32_t i = 0; i < root.categories()->size(); ++i)
@@ -181,8 +196,8 @@ bool StateReader::read(const std::filesystem::path& path, uint32_t shard_index, 
   const uint32_t magic = in.get<uint32_t>();
   const uint32_t version = in.get<uint32_t>();
   const uint32_t count = in.count(16);
-  if (!in.ok || std::memcmp(&magic, kMagic, 4) != 0 || version != kStateVersion) {
-    errors.add(path.string() + ": not a profile state file (version " + std::to_string(kStateVersion) + ")");
+  if (!in.ok || std::memcmp(&magic, kMagic, 4) != 0 || version < 1 || version > kStateVersion) {
+    errors.add(path.string() + ": not a profile state file (versions 1 to " + std::to_string(kStateVersion) + ")");
     return false;
   }
   const uint32_t dim = snap_.embedding_dim();
@@ -238,6 +253,27 @@ bool StateReader::read(const std::filesystem::path& path, uint32_t shard_index, 
         int32_t item = items_.find(id);
         if (item >= 0) recent->emplace(static_cast<uint32_t>(item), seq);
       }
+    // Traits (version 2): those the snapshot no longer declares, or declares with another type,
+    // are dropped.
+    for (uint32_t k = 0, m = version >= 2 ? in.count(5) : 0; k < m && in.ok; ++k) {
+      std::string name = in.str();
+      TraitValue t;
+      const uint8_t type = in.get<uint8_t>();
+      if (type > static_cast<uint8_t>(AttrType::kTags)) {
+        in.ok = false;
+        break;
+      }
+      t.type = static_cast<AttrType>(type);
+      switch (t.type) {
+        case AttrType::kNumber: t.number = in.get<float>(); break;
+        case AttrType::kCategorical: t.text = in.str(); break;
+        case AttrType::kTags:
+          for (uint32_t g = 0, ng = in.count(4); g < ng; ++g) t.tags.push_back(in.str());
+          break;
+      }
+      for (const TraitDecl& d : traits_)
+        if (d.name == name && d.type == t.type) u.traits[name] = std::move(t);
+    }
     if (in.ok && shard_of(h, shard_count) == shard_index) users[h] = std::move(u);
   }
   if (!in.ok || in.p != in.end) {
@@ -258,7 +294,7 @@ std::filesystem::path partition_file(const std::filesystem::path& shard_dir, uin
 }
 
 Status write_manifest(const std::filesystem::path& shard_dir, const StateManifest& m) {
-  nlohmann::ordered_json j = {{"format", "tailor-profile-state"}, {"version", kStateVersion},
+  nlohmann::ordered_json j = {{"format", "tailor-profile-state"}, {"version", kManifestVersion},
                               {"tenant", m.tenant},            {"now", m.now},
                               {"half_life_days", m.half_life_days}, {"order_end", m.order_end},
                               {"shard", {m.shard_index, m.shard_count}}, {"partitions", kPartitions},
@@ -283,7 +319,7 @@ bool find_previous_state(const std::filesystem::path& dir, uint32_t shard_index,
     Status st = read_text_file(mf, 1 << 20, text);
     StateManifest m;
     bool ok = st.ok() && parse_json(text, j, why) && j.is_object() && j.value("format", "") == "tailor-profile-state";
-    if (ok && j.value("version", 0u) != kStateVersion) ok = false;
+    if (ok && j.value("version", 0u) != kManifestVersion) ok = false;
     if (ok && j.value("partitions", 0u) != kPartitions) ok = false;
     if (ok) {
       m.tenant = j.value("tenant", "");

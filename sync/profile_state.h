@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "profile_traits.h"
 #include "tailor/snapshot.h"
 
 namespace tailor::sync {
@@ -46,6 +47,7 @@ struct UserState {
   std::vector<std::string> consent, segments;
   std::string account;
   int64_t updated_at = 0;
+  std::map<std::string, TraitValue> traits;  // declared profile traits by name (profile_traits.h)
   bool touched = false;  // got events in this run (not only carried from the previous state)
 
   // Multiplies every decayed quantity by `factor` (moving the state to a later `now`).
@@ -106,6 +108,7 @@ class StateReader {
   const Snapshot& snap_;
   ItemIndex items_;
   std::unordered_map<std::string, int32_t> categories_, brands_, attributes_;
+  std::vector<TraitDecl> traits_;
 };
 
 // "tailor-state/shard-<i>-of-<N>" under `out`.

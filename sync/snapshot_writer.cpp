@@ -258,6 +258,17 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   auto b2b = write_b2b(fbb, c, r.b2b);
   auto experiments_v = write_experiments(fbb, r.experiments);  // null when there are none
   auto site_items_v = write_site_items(fbb, r.site_items);
+  // Declared profile traits: name and type only; the values are in each visitor's profile.
+  Offset<flatbuffers::Vector<Offset<fb::Attribute>>> profile_attrs_v;
+  if (!c.profile_attributes.empty()) {
+    std::vector<Offset<fb::Attribute>> v;
+    for (const AttributeConfig& a : c.profile_attributes) {
+      AttributeColumn empty;
+      empty.type = a.type;
+      v.push_back(write_attribute(fbb, a.name, empty));
+    }
+    profile_attrs_v = fbb.CreateVector(v);
+  }
 
   fb::SnapshotBuilder b(fbb);
   b.add_schema_version(kSchemaVersion);
@@ -280,6 +291,7 @@ std::vector<uint8_t> write_snapshot(const Config& c, const Catalog& cat, const R
   add_b2b(b, b2b);
   b.add_experiments(experiments_v);
   if (!site_items_v.IsNull()) b.add_site_items(site_items_v);
+  if (!profile_attrs_v.IsNull()) b.add_profile_attributes(profile_attrs_v);
   fb::FinishSnapshotBuffer(fbb, b.Finish());
   std::vector<uint8_t> out(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
   const uint32_t level = required_feature_level(*fb::GetSnapshot(out.data()));

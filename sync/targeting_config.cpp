@@ -18,6 +18,39 @@ bool is_segments_var(const json& v) {
   return a.is_string() && a.get_ref<const std::string&>() == "segments";
 }
 
+// Adds the key of every literal {"var": "profile.<key>..."} to `out`. The arguments of map,
+// filter, reduce, all, none and some after the first are skipped: their vars name the element.
+void profile_var_refs(const json& rule, const std::string& path, std::vector<IdRef>& out) {
+  if (rule.is_array()) {
+    for (size_t i = 0; i < rule.size(); ++i) profile_var_refs(rule[i], at(path, i), out);
+    return;
+  }
+  if (!rule.is_object()) return;
+  for (auto it = rule.begin(); it != rule.end(); ++it) {
+    const json& args = it.value();
+    const std::string p = at(path, it.key());
+    if (it.key() == "var") {
+      const json& a = args.is_array() && !args.empty() ? args[0] : args;
+      if (a.is_string()) {
+        const std::string& name = a.get_ref<const std::string&>();
+        if (name.rfind("profile.", 0) == 0) {
+          std::string key = name.substr(8);
+          key = key.substr(0, key.find('.'));
+          out.push_back(IdRef{key, args.is_array() ? at(p, size_t{0}) : p});
+        }
+      }
+      continue;
+    }
+    const std::string& op = it.key();
+    if ((op == "map" || op == "filter" || op == "reduce" || op == "all" || op == "none" || op == "some") &&
+        args.is_array() && !args.empty()) {
+      profile_var_refs(args[0], at(p, size_t{0}), out);
+      continue;
+    }
+    profile_var_refs(args, p, out);
+  }
+}
+
 }  // namespace
 
 void condition_segment_refs(const json& rule, const std::string& path, std::vector<IdRef>& out) {
@@ -47,6 +80,7 @@ void parse_condition(ConfigReader& r, const json& obj, const std::string& path, 
     return;
   }
   condition_segment_refs(*v, p, segment_refs);
+  profile_var_refs(*v, p, r.profile_vars);
 }
 
 void parse_segments(ConfigReader& r, const json& root, Config& c) {
@@ -75,6 +109,16 @@ void parse_segments(ConfigReader& r, const json& root, Config& c) {
 }
 
 void check_condition_refs(ConfigReader& r, const Config& c) {
+  // profile.<key>: a built-in profile fact or a declared attribute on profiles.
+  for (const IdRef& ref : r.profile_vars) {
+    bool ok = false;
+    for (const char* b : {"top_categories", "top_brands", "segments", "viewed", "bought", "updated_at"}) ok = ok || ref.id == b;
+    for (const AttributeConfig& a : c.profile_attributes) ok = ok || ref.id == a.name;
+    if (!ok)
+      r.error(ref.where, "unknown profile key " + quote_value(ref.id) +
+                             " (built-in: top_categories, top_brands, segments, viewed, bought, updated_at; "
+                             "traits are attributes on profiles, docs/profiles.md#traits)");
+  }
   std::map<std::string, size_t> index;  // segment id -> position
   for (size_t i = 0; i < c.segments.size(); ++i) index.emplace(c.segments[i].id, i);
   // A segments_source record's references are located in the source ("segments.csv:3: field

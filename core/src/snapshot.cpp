@@ -180,6 +180,10 @@ Status Snapshot::validate(const SnapshotLimits& limits) {
   if (const auto* attrs = root_->account_attributes())
     for (const fb::Attribute* at : *attrs)
       if (Status st = check_attribute(at, naccount); !st.ok()) return st;
+  // Declared profile traits: names and types only (values come with each profile); capped so a
+  // request's condition data stays small.
+  if (const auto* attrs = root_->profile_attributes(); attrs && attrs->size() > kMaxProfileAttributes)
+    return invalid("more than " + std::to_string(kMaxProfileAttributes) + " profile attributes");
 
   // Category parents: in range and acyclic (depth bounded by the category count).
   for (uint32_t c = 0; c < ncat; ++c) {

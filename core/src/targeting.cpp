@@ -86,6 +86,29 @@ json attribute_json(const fb::Attribute& at, uint32_t row) {
   return json(nullptr);
 }
 
+// The profile's value of declared trait `at` as condition data (traits are sorted by name).
+json trait_json(const fb::Attribute& at, const flatbuffers::Vector<flatbuffers::Offset<fb::Trait>>* traits) {
+  if (!traits) return json(nullptr);
+  const std::string_view name = sv(at.name());
+  uint32_t lo = 0, hi = traits->size();
+  while (lo < hi) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    if (sv(traits->Get(mid)->name()) < name) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo == traits->size() || sv(traits->Get(lo)->name()) != name) return json(nullptr);
+  const fb::Trait& t = *traits->Get(lo);
+  switch (at.type()) {
+    case fb::AttributeType::Number: {
+      const float v = t.number();
+      return v == v && !t.text() && !t.tags() ? json(static_cast<double>(v)) : json(nullptr);
+    }
+    case fb::AttributeType::Categorical: return t.text() ? json(std::string(sv(t.text()))) : json(nullptr);
+    case fb::AttributeType::TagSet: return t.tags() ? string_array(t.tags()) : json(nullptr);
+  }
+  return json(nullptr);
+}
+
 }  // namespace
 
 const char* condition_of_name(ConditionOf of) {
@@ -218,6 +241,10 @@ void Targeting::build_data() {
     pr["viewed"] = p.recent_viewed() ? p.recent_viewed()->size() : 0;
     pr["bought"] = p.recent_bought() ? p.recent_bought()->size() : 0;
     if (p.updated_at() > 0) pr["updated_at"] = p.updated_at();
+    // Tenant-declared traits (docs/profiles.md#traits) as profile.<name>: every declared name is
+    // present (null when the visitor has no value, or a value stored under another type).
+    if (const auto* attrs = root.profile_attributes())
+      for (const fb::Attribute* at : *attrs) pr[std::string(sv(at->name()))] = trait_json(*at, p.traits());
     d["profile"] = std::move(pr);
   }
   data_ = std::make_unique<json>(std::move(d));

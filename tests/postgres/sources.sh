@@ -198,6 +198,9 @@ INSERT INTO events (user_id, kind, item, query, ts, purposes, account, segments)
 -- Segment membership from a CRM table, read as identify events.
 CREATE TABLE crm (customer text, tiers text, updated timestamptz);
 INSERT INTO crm VALUES ('fan', 'gold|vip', '2025-11-24 02:00:00+00'), ('bo', 'silver', '2025-11-24 02:00:00+00');
+-- Profile traits from a CRM table (attributes on profiles, tailor profiles --traits).
+CREATE TABLE traits (customer text, tier text, ltv numeric, interests text[]);
+INSERT INTO traits VALUES ('fan', 'gold', 1520.5, '{running,hiking}'), ('bo', NULL, 12, NULL), ('zed', 'silver', NULL, NULL);
 CREATE TABLE bad_events AS SELECT * FROM events;
 UPDATE bad_events SET kind = 'bogus' WHERE n = 3;
 UPDATE bad_events SET user_id = NULL WHERE n = 5;
@@ -242,6 +245,25 @@ SQL
       --json >"$work/crm.json" || fail "crm: profiles failed"
     grep -q '"events":2' "$work/crm.json" && grep -q '"previous_profiles":3' "$work/crm.json" \
       && echo "ok: crm: segment memberships applied incrementally" || fail "crm: summary: $(cat "$work/crm.json")"
+    # Profile traits from a table equal those from the same rows as CSV; a bad row is located.
+    config traits 'c.attributes = (c.attributes || []).concat([{name: "tier", type: "categorical", on: "profiles"},
+      {name: "ltv", type: "number", on: "profiles"}, {name: "interests", type: "tags", on: "profiles"}]);
+      c.profile_traits = {postgres: {dsn_env: "TAILOR_PG_DSN", table: "traits", order_by: "customer"}, map: {user: "customer"}};'
+    "$tailor" build --config "$work/traits.json" --out "$work/traits.tsnap" || fail "traits: build failed"
+    printf 'customer,tier,ltv,interests\nbo,,12,\nfan,gold,1520.5,running|hiking\nzed,silver,,\n' >"$work/traits.csv"
+    for t in traits-pg traits-csv; do
+      spec="$work/traits.json#profile_traits"
+      [[ $t == traits-csv ]] && spec="{\"path\": \"$work/traits.csv\", \"map\": {\"user\": \"customer\"}}"
+      "$tailor" profiles --snapshot "$work/traits.tsnap" --out "$work/$t" --now 2025-11-25T00:00:00Z \
+        --events "$work/events.ndjson" --traits "$spec" --json >"$work/$t.out" 2>"$work/$t.err" || fail "$t: profiles failed"
+    done
+    grep -q '"trait_rows":3' "$work/traits-pg.out" && echo "ok: traits-pg: 3 rows" || fail "traits-pg: $(cat "$work/traits-pg.out")"
+    same_profiles traits-csv traits-pg
+    rc=0; "$tailor" profiles --snapshot "$work/traits.tsnap" --out "$work/traits-bad" \
+      --traits '{"postgres": {"dsn_env": "TAILOR_PG_DSN", "query": "select customer as user, '"'"'lots'"'"' as ltv from traits order by customer"}}' \
+      2>"$work/traits-bad.err" || rc=$?
+    [[ $rc -eq 1 ]] && grep -q "row 1: field 'ltv': 'lots' is not a number" "$work/traits-bad.err" \
+      && echo "ok: traits-bad: $(head -1 "$work/traits-bad.err")" || { fail "traits-bad: exit $rc"; cat "$work/traits-bad.err" >&2; }
     # Bad rows: source, row and field named; exit 1 and nothing written.
     rc=0; profiles bad --events-source '{"postgres": {"dsn_env": "TAILOR_PG_DSN", "table": "bad_events", "order_by": "n"}, "map": {"user": "user_id", "type": "kind"}}' || rc=$?
     [[ $rc -eq 1 ]] || fail "bad: exit $rc, expected 1"

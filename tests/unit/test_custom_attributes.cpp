@@ -130,7 +130,7 @@ TEST_CASE("custom attributes: located errors for declarations and row values") {
   CHECK_FALSE(run.ok);
   INFO(joined(run.errors));
   CHECK(has_error(run.errors, "tailor.json: attributes[0].type: unknown type 'money' (expected one of: number, categorical, tags)"));
-  CHECK(has_error(run.errors, "tailor.json: attributes[1].on: unknown owner 'visitors' (expected one of: items, accounts)"));
+  CHECK(has_error(run.errors, "tailor.json: attributes[1].on: unknown owner 'visitors' (expected one of: items, accounts, profiles)"));
   CHECK(has_error(run.errors, "tailor.json: attributes[6].name: duplicate"));
   CHECK_FALSE(has_error(run.errors, "attributes[7]"));
 

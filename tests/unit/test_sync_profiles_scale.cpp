@@ -410,7 +410,7 @@ TEST_CASE("sync profiles scale: incremental refuses another half-life, tenant-le
   d.write(first.lexically_relative(d.path()).string(), bytes);
   Run r5 = f.run("", broken);
   CHECK_FALSE(r5.ok);
-  CHECK(has_error(r5.errors, "not a profile state file (version 1)"));
+  CHECK(has_error(r5.errors, "not a profile state file (versions 1 to 2)"));
 }
 
 TEST_CASE("sync profiles scale: streaming spills hashed ids only, emits in hash order and cleans up") {

@@ -24,6 +24,8 @@ constexpr uint32_t kFeatureLevelFoundation = 1;  // catalog, strategies, slots, 
 constexpr uint32_t kFeatureLevelBusiness = 2;    // policies, B2B, conditions, plugins, diversity, experiments, sites
 constexpr uint32_t kFeatureLevel = kFeatureLevelBusiness;  // the highest level this engine reads
 constexpr uint32_t kMissingCode = 0xFFFFFFFFu;
+// Declared profile traits (Snapshot.profile_attributes), each at most once in every profile.
+constexpr uint32_t kMaxProfileAttributes = 64;
 
 struct SnapshotLimits {
   size_t max_bytes = size_t(1) << 30;  // 1 GiB
