@@ -628,21 +628,9 @@ Status decide_slot(Context& cx, const SlotRequest& sr, SlotResult& res, std::vec
   res.ranked = res.ranked.first(out);
   res.scores = res.scores.first(out);
   res.pinned_by = res.pinned_by.first(out);
-  if (!diversity || !slot.stages() || slot.stages()->size() == 0)
-    return run_plugin_stages(plugin_base, slot, res.ranked, res.scores, res.pinned_by, res.plugins);
-  // Stage plugins may reorder or drop places: keep each item's diversity note with the item.
-  auto before = cx.arena.alloc<uint32_t>(out);
-  std::copy(res.ranked.begin(), res.ranked.end(), before.begin());
-  auto old_notes = res.diversity;
-  if (Status st = run_plugin_stages(plugin_base, slot, res.ranked, res.scores, res.pinned_by, res.plugins); !st.ok())
-    return st;
-  res.diversity = cx.arena.alloc<DiversityNote>(res.ranked.size());
-  for (size_t i = 0; i < res.ranked.size(); ++i) {
-    res.diversity[i] = DiversityNote{};
-    for (size_t j = 0; j < out; ++j)
-      if (before[j] == res.ranked[i]) { res.diversity[i] = old_notes[j]; break; }
-  }
-  return Status::Ok();
+  // Stage plugins may reorder or drop places: the diversity notes move with their items as one
+  // more parallel column.
+  return run_plugin_stages(plugin_base, slot, res.ranked, res.scores, res.pinned_by, res.diversity, res.plugins);
 }
 
 // Units of `item` priced for this slot: the slot item's own quantity, else the request's.

@@ -61,7 +61,8 @@ void run_plugin_filters(const PluginContext& base, const fb::Slot& slot, std::sp
 }
 
 Status run_plugin_stages(const PluginContext& base, const fb::Slot& slot, std::span<uint32_t>& ranked,
-                         std::span<float>& scores, std::span<int32_t>& pinned_by, PluginSlotState& state) {
+                         std::span<float>& scores, std::span<int32_t>& pinned_by,
+                         std::span<DiversityNote>& diversity, PluginSlotState& state) {
   const uint32_t nf = len(slot.filters()), ns = len(slot.stages());
   if (ns == 0) return Status::Ok();
   state.notes = base.arena.alloc<StageNote>(size_t(ns) * ranked.size());
@@ -76,10 +77,13 @@ Status run_plugin_stages(const PluginContext& base, const fb::Slot& slot, std::s
     auto sc = base.arena.alloc<float>(m);
     auto notes = base.arena.alloc<std::string_view>(m);
     auto order = base.arena.alloc<uint32_t>(m);
+    const bool notes_on = !diversity.empty();
+    auto dn = base.arena.alloc<DiversityNote>(notes_on ? m : 0);
     for (size_t i = 0, j = 0; i < n; ++i)
       if (pinned_by[i] < 0) {
         items[j] = ranked[i];
         sc[j] = scores[i];
+        if (notes_on) dn[j] = diversity[i];
         notes[j] = {};
         order[j] = static_cast<uint32_t>(j);
         ++j;
@@ -113,11 +117,13 @@ Status run_plugin_stages(const PluginContext& base, const fb::Slot& slot, std::s
         ranked[out] = ranked[i];
         scores[out] = scores[i];
         pinned_by[out] = pinned_by[i];
+        if (notes_on) diversity[out] = diversity[i];
         ++out;
       } else if (next < wrote) {
         ranked[out] = items[order[next]];
         scores[out] = sc[order[next]];
         pinned_by[out] = -1;
+        if (notes_on) diversity[out] = dn[order[next]];
         ++next;
         ++out;
       }
@@ -125,6 +131,7 @@ Status run_plugin_stages(const PluginContext& base, const fb::Slot& slot, std::s
     ranked = ranked.first(out);
     scores = scores.first(out);
     pinned_by = pinned_by.first(out);
+    if (notes_on) diversity = diversity.first(out);
   }
   return Status::Ok();
 }

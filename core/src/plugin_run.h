@@ -5,6 +5,7 @@
 #include <span>
 #include <string_view>
 
+#include "tailor/diversity.h"
 #include "tailor/json_writer.h"
 #include "tailor/plugin.h"
 
@@ -37,9 +38,11 @@ float plugin_value(const PluginContext& cx, const Plugin& p, uint32_t item);
 void run_plugin_filters(const PluginContext& base, const fb::Slot& slot, std::span<uint32_t>& cand,
                         PluginSlotState& state);
 // Runs the slot's stage plugins over the ranked list: pinned entries keep their places, the
-// unpinned ones are reordered (or dropped) as each stage says. The three spans are parallel.
+// unpinned ones are reordered (or dropped) as each stage says. The spans are parallel columns;
+// `diversity` (the items' diversity notes) is empty when the slot has no diversity stage.
 Status run_plugin_stages(const PluginContext& base, const fb::Slot& slot, std::span<uint32_t>& ranked,
-                         std::span<float>& scores, std::span<int32_t>& pinned_by, PluginSlotState& state);
+                         std::span<float>& scores, std::span<int32_t>& pinned_by,
+                         std::span<DiversityNote>& diversity, PluginSlotState& state);
 
 // "plugin:<label>": count entries of the slot's `filtered` object.
 void write_plugin_filtered(JsonWriter& w, const fb::Slot& slot, const PluginSlotState& state);

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -364,4 +365,44 @@ TEST_CASE("plugins: bad plugin uses fail the build at their config path") {
         for (int i = 0; i < 9; ++i) c["slots"][1]["filters"].push_back(f);
       },
       "tailor.json: slots[1].filters: 9 plugins, at most 8 per slot");
+}
+
+TEST_CASE("plugins: a stage moves each item's diversity note with the item") {
+  TestRegistry reg;
+  TempDir dir;
+  json cfg = plugin_config();
+  cfg["slots"][0]["diversity"] = json::parse(R"({"max_per_brand": 1})");
+  cfg.erase("deny");
+  cfg.erase("policies");
+  dir.write("items.csv",
+            "id,title,brand,price,cost,stock,sites,popularity\n"
+            "hi,High margin,acme,100,20,5,,10\n"
+            "mid,Mid margin,acme,100,50,5,,20\n"
+            "low,Low margin,zeta,100,90,5,,30\n"
+            "nocost,No cost,acme,100,,5,,40\n");
+  auto slot_of = [&](const json& c) {
+    BuildRun run = build_in(dir, c);
+    INFO(joined(run.errors));
+    REQUIRE(run.ok);
+    Decided d = decide_with(run.snap.bytes, R"({"site": "us", "country": "US", "slots": [{"id": "all"}]})");
+    REQUIRE(d.status.ok());
+    return d.out["slots"][0];
+  };
+  const json plain = slot_of(cfg);
+  // Brand cap 1: acme's hi stays first, zeta's low moves up from 4th, mid and nocost are demoted.
+  REQUIRE(ids_of(plain) == std::vector<std::string>{"hi", "low", "mid", "nocost"});
+  std::map<std::string, json> note;  // each item's note, its rank without diversity as score_rank
+  for (const json& it : plain["items"])
+    note[it["id"]] = it["explain"].value("diversity", json{{"score_rank", it["rank"]}});
+  CHECK(note["mid"]["over_cap"] == "brand");
+  CHECK(note["low"]["score_rank"] == 4);
+
+  cfg["slots"][0]["stages"] = json::parse(R"([{"plugin": "reverse"}])");
+  const json reversed = slot_of(cfg);
+  REQUIRE(ids_of(reversed) == std::vector<std::string>{"nocost", "mid", "low", "hi"});
+  for (const json& it : reversed["items"]) {
+    INFO(it["id"]);
+    REQUIRE(it["explain"].contains("diversity"));  // every item now sits off its score rank
+    CHECK(it["explain"]["diversity"] == note[it["id"]]);
+  }
 }
