@@ -47,6 +47,7 @@ std::vector<SnapshotFeature> snapshot_features(const fb::Snapshot& root) {
   add(len(root.policies()) > 0, "policies", kFeatureLevelBusiness);
   add(len(root.accounts()) + len(root.price_lists()) + len(root.roles()) > 0, "b2b", kFeatureLevelBusiness);
   add(len(root.account_attributes()) > 0, "account_attributes", kFeatureLevelBusiness);
+  add(len(root.profile_attributes()) > 0, "profile_attributes", kFeatureLevelBusiness);
   add(uses_conditions(root), "conditions", kFeatureLevelBusiness);
   add(uses_plugins(root), "plugins", kFeatureLevelBusiness);
   add(any_slot(root, [](const fb::Slot& s) { return s.diversity() != nullptr; }), "diversity", kFeatureLevelBusiness);

@@ -151,6 +151,11 @@ Result<std::string> inspect_snapshot(std::span<const uint8_t> bytes, size_t item
       j["account_attributes"].push_back(std::move(x));
     }
   }
+  if (root.profile_attributes() && root.profile_attributes()->size()) {
+    j["profile_attributes"] = ordered_json::array();  // names and types only: values are in profiles
+    for (auto* a : *root.profile_attributes())
+      j["profile_attributes"].push_back({{"name", sv(a->name())}, {"type", attribute_type(a->type())}});
+  }
   j["rules"] = ordered_json::array();
   if (root.rules())
     for (auto* r : *root.rules()) j["rules"].push_back({{"id", sv(r->id())}, {"action", action_name(r->action())}});

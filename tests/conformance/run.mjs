@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { buildCaseProfiles } from './profiles.mjs';
 import { loadWasiEngine } from './wasi_engine.mjs';
 
 const caseDir = resolve(process.env.TAILOR_CASE ?? '');
@@ -30,11 +31,8 @@ mkdirSync(work, { recursive: true });
 const snapshotPath = join(work, 'snapshot.tsnap');
 execFileSync(cli, ['build', '--config', join(caseDir, 'tailor.json'), '--out', snapshotPath], { stdio: 'pipe' });
 const profilesDir = join(work, 'profiles');
-if (existsSync(join(caseDir, 'events.ndjson'))) {
-  execFileSync(cli, ['profiles', '--snapshot', snapshotPath, '--events', join(caseDir, 'events.ndjson'),
-    '--out', profilesDir], { stdio: 'pipe' });
-}
 const config = JSON.parse(readFileSync(join(caseDir, 'tailor.json'), 'utf8'));
+buildCaseProfiles(cli, caseDir, snapshotPath, profilesDir);
 
 function profileFor(request) {
   let id;

@@ -2,11 +2,11 @@
 // the same bytes as the native CLI, and the same error codes as TailorError.code.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TailorError } from '../../js/src/index.js';
+import { buildCaseProfiles } from '../conformance/profiles.mjs';
 import { buildSnapshot, cli, newEngine, repo, tempDir } from './helpers.mjs';
 
 const casesDir = join(repo, 'tests/conformance');
@@ -23,9 +23,7 @@ for (const name of cases) {
       const work = tempDir();
       profiles = join(work, 'profiles');
       const snapshot = buildSnapshot(name, join(work, 'snapshot.tsnap'));
-      if (existsSync(join(caseDir, 'events.ndjson')))
-        execFileSync(cli, ['profiles', '--snapshot', join(work, 'snapshot.tsnap'), '--events',
-          join(caseDir, 'events.ndjson'), '--out', profiles], { stdio: 'pipe' });
+      buildCaseProfiles(cli, caseDir, join(work, 'snapshot.tsnap'), profiles);
       engine = await newEngine();
       await engine.loadSnapshot(snapshot);
     });

@@ -68,6 +68,8 @@ TEST_CASE("feature level: each feature above the foundation raises min_engine to
              R"([{"id": "x", "slots": ["home"], "variations": [{"key": "a"}, {"key": "b", "strategy": "personal"}]}])");
        }},
       {"site_overrides", [](json& c) { c["slots"][0]["sites"] = json{{"eu", {{"size", 2}}}}; }},
+      {"profile_attributes",
+       [](json& c) { c["attributes"].push_back(json::parse(R"({"name": "loyalty", "type": "categorical", "on": "profiles"})")); }},
   };
   for (const Case& k : cases) {
     CAPTURE(k.feature);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
+import { buildCaseProfiles } from '../../../tests/conformance/profiles.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -33,8 +34,7 @@ try {
     execFileSync(cli, ['build', '--config', join(caseDir, 'tailor.json'), '--out', snap], { stdio: 'pipe' });
     const profiles = join(work, name);
     mkdirSync(profiles);
-    if (existsSync(join(caseDir, 'events.ndjson')))
-      execFileSync(cli, ['profiles', '--snapshot', snap, '--events', join(caseDir, 'events.ndjson'), '--out', profiles], { stdio: 'pipe' });
+    buildCaseProfiles(cli, caseDir, snap, profiles);
     const engine = await createEngine({ module });
     let t0 = performance.now();
     await engine.loadSnapshot(readFileSync(snap));

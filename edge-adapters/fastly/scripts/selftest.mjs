@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCaseProfiles } from '../../../tests/conformance/profiles.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -30,8 +31,7 @@ for (const name of readdirSync(confDir).sort()) {
   execFileSync(cli, ['build', '--config', join(caseDir, 'tailor.json'), '--out', snapshot], { stdio: 'pipe' });
   const profiles = join(work, name);
   mkdirSync(profiles);
-  if (existsSync(join(caseDir, 'events.ndjson')))
-    execFileSync(cli, ['profiles', '--snapshot', snapshot, '--events', join(caseDir, 'events.ndjson'), '--out', profiles], { stdio: 'pipe' });
+  buildCaseProfiles(cli, caseDir, snapshot, profiles);
   const dir = join(caseDir, 'vectors');
   const vectors = readdirSync(dir).filter((f) => f.endsWith('.request.json')).sort().map((f) => {
     const v = f.replace(/\.request\.json$/, '');

@@ -25,6 +25,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCaseProfiles } from '../../conformance/profiles.mjs';
 
 const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const cli = resolve(process.env.TAILOR_CLI ?? join(repo, 'build/native/bin/tailor'));
@@ -60,10 +61,7 @@ const cases = readdirSync(confDir).sort()
     const out = join(work, name);
     const snapshot = join(out, 'snapshot.tsnap');
     execFileSync(cli, ['build', '--config', join(dir, 'tailor.json'), '--out', snapshot], { stdio: 'pipe' });
-    if (existsSync(join(dir, 'events.ndjson'))) {
-      execFileSync(cli, ['profiles', '--snapshot', snapshot, '--events', join(dir, 'events.ndjson'),
-        '--out', join(out, 'profiles')], { stdio: 'pipe' });
-    }
+    buildCaseProfiles(cli, dir, snapshot, join(out, 'profiles'));
     const profileUrlFor = (request) => {
       let id;
       try { id = JSON.parse(request)?.user?.id; } catch { return null; }

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCaseProfiles } from '../../conformance/profiles.mjs';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const cli = resolve(process.env.TAILOR_CLI ?? join(repo, 'build/native/bin/tailor'));
@@ -65,9 +66,8 @@ export function buildCase(name, dir, { version } = {}) {
   execFileSync(cli, args, { stdio: 'pipe' });
   const bytes = new Uint8Array(readFileSync(out));
   const profiles = new Map();
-  if (existsSync(join(caseDir(name), 'events.ndjson'))) {
-    const pdir = join(dir, `${name}-profiles`);
-    execFileSync(cli, ['profiles', '--snapshot', out, '--events', join(caseDir(name), 'events.ndjson'), '--out', pdir], { stdio: 'pipe' });
+  const pdir = join(dir, `${name}-profiles`);
+  if (buildCaseProfiles(cli, caseDir(name), out, pdir)) {
     for (const f of readdirSync(pdir).filter((n) => n.endsWith('.tprof')))
       profiles.set(f.replace(/\.tprof$/, ''), new Uint8Array(readFileSync(join(pdir, f))));
   }

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCaseProfiles } from '../../conformance/profiles.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -38,8 +39,7 @@ test('deno: conformance vectors, handler over loopback, Deno Deploy and Netlify 
       execFileSync(cli, ['build', '--config', join(caseDir, 'tailor.json'), '--out', snapshotV2, '--version', 'v2'], { stdio: 'pipe' });
       const profiles = join(files, 'profiles', tenant);
       mkdirSync(profiles, { recursive: true });
-      if (existsSync(join(caseDir, 'events.ndjson')))
-        execFileSync(cli, ['profiles', '--snapshot', snapshot, '--events', join(caseDir, 'events.ndjson'), '--out', profiles], { stdio: 'pipe' });
+      buildCaseProfiles(cli, caseDir, snapshot, profiles);
       cases.push({ name, tenant, caseDir, snapshot, snapshotV2, profiles });
     }
     assert.ok(cases.length > 0, 'no conformance cases found');
