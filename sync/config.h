@@ -162,6 +162,8 @@ struct PolicyConfig {
   std::string id, kind, where;  // where: "policies[2]"
   std::vector<IdRef> items, categories, segments;
   std::optional<MatchConfig> match;  // items matching it are targets too (attributes, brands, ...)
+  std::vector<uint8_t> condition;         // compiled JsonLogic: the policy applies only when true
+  std::vector<IdRef> condition_segments;  // segment ids the condition names
   std::vector<IdRef> only_in, never_in;  // jurisdiction codes
   uint16_t min_age = 0;
   std::string licence, purpose;

@@ -48,6 +48,11 @@ std::vector<SnapshotFeature> snapshot_features(const fb::Snapshot& root) {
   add(len(root.accounts()) + len(root.price_lists()) + len(root.roles()) > 0, "b2b", kFeatureLevelBusiness);
   add(len(root.account_attributes()) > 0, "account_attributes", kFeatureLevelBusiness);
   add(len(root.profile_attributes()) > 0, "profile_attributes", kFeatureLevelBusiness);
+  bool policy_conditions = false;
+  if (const auto* policies = root.policies())
+    for (const fb::Policy* p : *policies) policy_conditions = policy_conditions || len(p->condition()) > 0;
+  // Level 2 engines ignore Policy.condition (the policy always applies).
+  add(policy_conditions, "policy_conditions", kFeatureLevelPolicyConditions);
   add(uses_conditions(root), "conditions", kFeatureLevelBusiness);
   add(uses_plugins(root), "plugins", kFeatureLevelBusiness);
   add(any_slot(root, [](const fb::Slot& s) { return s.diversity() != nullptr; }), "diversity", kFeatureLevelBusiness);

@@ -6,6 +6,7 @@
 
 #include "catalog.h"
 #include "config_reader.h"
+#include "targeting_config.h"
 #include "tailor/policy.h"
 
 namespace tailor::sync {
@@ -63,7 +64,7 @@ bool overlaps(std::string_view a, std::string_view b) { return forbids(a, b) || 
 
 void parse_policy(ConfigReader& r, const json& j, const std::string& p, Config& c, std::map<std::string, std::string>& seen) {
   if (!r.object(j, p, {"id", "kind", "items", "categories", "only_in", "never_in", "min_age", "licence", "purpose",
-                       "effect", "segments", "match"}))
+                       "effect", "segments", "match", "condition"}))
     return;
   PolicyConfig pc;
   pc.where = p;
@@ -117,6 +118,7 @@ void parse_policy(ConfigReader& r, const json& j, const std::string& p, Config& 
   } else if (pc.kind == "segment") {
     pc.segments = r.ids(j, "segments", p, true);
   }
+  parse_condition(r, j, p, pc.condition, pc.condition_segments);
   if (!id) return;
   pc.id = *id;
   c.policies.push_back(std::move(pc));
@@ -258,6 +260,7 @@ flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Policy>>> write_
     auto only_in = strings(pc.only_in);
     auto never_in = strings(pc.never_in);
     auto licence = pc.licence.empty() ? 0 : fbb.CreateString(pc.licence);
+    auto condition = pc.condition.empty() ? 0 : fbb.CreateVector(pc.condition);
     auto purpose = pc.purpose.empty() ? 0 : fbb.CreateString(pc.purpose);
     auto segments = fbb.CreateVector(rp.segments);
     fb::PolicyBuilder b(fbb);
@@ -272,6 +275,7 @@ flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Policy>>> write_
     if (!purpose.IsNull()) b.add_purpose(purpose);
     b.add_consent_filter(pc.consent_filter);
     b.add_segments(segments);
+    if (!condition.IsNull()) b.add_condition(condition);
     out.push_back(b.Finish());
   }
   return fbb.CreateVector(out);

@@ -142,6 +142,8 @@ void check_condition_refs(ConfigReader& r, const Config& c) {
     for (const IdRef& ref : slot.condition_segments) known(ref);
   for (const ExperimentConfig& e : c.experiments)
     for (const IdRef& ref : e.condition_segments) known(ref);
+  for (const PolicyConfig& pol : c.policies)
+    for (const IdRef& ref : pol.condition_segments) known(ref);
   for (size_t i = 0; i < c.segments.size(); ++i) {
     owner = &c.segments[i];
     for (const IdRef& ref : c.segments[i].condition_segments) {

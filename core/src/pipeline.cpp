@@ -780,7 +780,7 @@ Status decide(const Snapshot& snap, const Request& req, const Profile* profile, 
   cx.request_exclude = resolve_ids(cx, req.exclude);
   cx.policies = prepare_policies(
       snap, req, profile, [](const void* t, int32_t s) { return static_cast<const Targeting*>(t)->in_segment(s); },
-      &cx.targeting, arena);
+      &cx.targeting, &cx.targeting, arena);
   if (Status st = prepare_experiments(snap, req, profile, cx.targeting, arena, cx.experiments); !st.ok()) return st;
 
   std::vector<SlotResult> results(req.slots.size());

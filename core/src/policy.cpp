@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "tailor/targeting.h"
+
 namespace tailor {
 namespace {
 
@@ -70,6 +72,15 @@ PolicyEffect effect_of(const fb::Policy& p, const Request& req, const Profile* p
   return PolicyEffect::kFilter;  // a kind this engine does not know: fail closed
 }
 
+// Whether policy `k`'s condition leaves it in effect: true when absent, true, or not evaluable.
+bool condition_holds(Targeting* targeting, const fb::Policy& p, uint32_t k) {
+  const auto* program = p.condition();
+  if (!targeting || !program || program->size() == 0) return true;
+  const size_t errors_before = targeting->errors().size();
+  if (targeting->condition_true(ConditionOf::kPolicy, static_cast<int32_t>(k), program)) return true;
+  return targeting->errors().size() > errors_before;  // an error counts as true here, not false
+}
+
 }  // namespace
 
 PolicyKind policy_kind(std::string_view name) {
@@ -113,7 +124,7 @@ Status validate_policies(const fb::Snapshot& root, uint32_t items, uint32_t cate
 }
 
 PolicyState prepare_policies(const Snapshot& snap, const Request& req, const Profile* profile, SegmentTest in_segment,
-                             const void* segment_ctx, Arena& arena) {
+                             const void* segment_ctx, Targeting* targeting, Arena& arena) {
   PolicyState ps;
   const fb::Snapshot& root = snap.root();
   const auto* policies = root.policies();
@@ -134,7 +145,8 @@ PolicyState prepare_policies(const Snapshot& snap, const Request& req, const Pro
   std::fill(direct_np.begin(), direct_np.end(), -1);
   for (uint32_t k = 0; k < np; ++k) {
     const fb::Policy& p = *policies->Get(k);
-    PolicyEffect e = effect_of(p, req, profile, in_segment, segment_ctx);
+    PolicyEffect e = condition_holds(targeting, p, k) ? effect_of(p, req, profile, in_segment, segment_ctx)
+                                                      : PolicyEffect::kNone;
     ps.effect[k] = static_cast<uint8_t>(e);
     if (e == PolicyEffect::kNone) continue;
     ps.any_filter = ps.any_filter || e == PolicyEffect::kFilter;

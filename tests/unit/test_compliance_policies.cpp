@@ -357,3 +357,39 @@ TEST_CASE("compliance: categories never recommended to a segment") {
     c["policies"] = json::parse(R"([{"id": "x", "kind": "segment", "segments": ["teens"], "categories": ["drinks"]}])");
   }, "tailor.json: policies[0].segments[0]: unknown segment 'teens'");
 }
+
+TEST_CASE("compliance: a policy with a condition applies only when it holds, and fails closed on an error") {
+  json cfg = base_config();
+  cfg["policies"] = json::parse(R"([
+    {"id": "wine-18-eu", "kind": "min_age", "min_age": 18, "items": ["wine"],
+     "condition": {"in": [{"var": "country"}, ["DE", "FR"]]}},
+    {"id": "cbd-licence-broken", "kind": "licence", "licence": "cbd", "items": ["cbd"],
+     "condition": {"missing_some": [1, {"var": "context.missing"}]}}])");
+  Built b;
+  build(b, cfg);
+  // Condition false: the policy is not in effect and not listed.
+  json us = run_decide(b, R"({"slots": ["all"], "country": "US"})");
+  const V shown = slot_ids(us);
+  CHECK(std::count(shown.begin(), shown.end(), "wine") == 1);
+  // The erroring condition keeps its policy in effect (a compliance filter is never disabled by
+  // an error), and the error is reported.
+  CHECK(applied(us) == V{"cbd-licence-broken:1"});
+  REQUIRE(us["condition_errors"].size() == 1);
+  CHECK(us["condition_errors"][0]["of"] == "policy");
+  CHECK(us["condition_errors"][0]["id"] == "cbd-licence-broken");
+  // Condition true: the policy decides as its kind says (no age: fail closed).
+  json de = run_decide(b, R"({"slots": ["all"], "country": "DE"})");
+  CHECK(applied(de) == V{"wine-18-eu:1", "cbd-licence-broken:1"});
+  json adult = run_decide(b, R"({"slots": ["all"], "country": "DE", "age": 30})");
+  CHECK(applied(adult) == V{"cbd-licence-broken:1"});
+  // Policy conditions are feature level 3: a level-2 engine would apply them always.
+  CHECK(fb::GetSnapshot(b.run.snap.bytes.data())->min_engine() == kFeatureLevelPolicyConditions);
+}
+
+TEST_CASE("compliance: a bad policy condition fails the build at its path") {
+  expect_build_error([](json& c) { c["policies"][0]["condition"] = json::parse(R"({"nope": [1]})"); },
+                     "policies[0].condition: unknown operator 'nope'");
+  expect_build_error(
+      [](json& c) { c["policies"][0]["condition"] = json::parse(R"({"in": ["vip", {"var": "segments"}]})"); },
+      "unknown segment 'vip'");
+}

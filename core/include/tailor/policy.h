@@ -15,6 +15,8 @@
 
 namespace tailor {
 
+class Targeting;
+
 enum class PolicyKind : uint8_t { kJurisdiction, kMinAge, kLicence, kConsent, kSegment, kUnknown };
 
 // "jurisdiction" -> kJurisdiction; kUnknown for a name this engine does not know.
@@ -50,9 +52,12 @@ struct PolicyState {
 };
 
 // Decides every policy's effect for this request. `profile` is the visitor's profile even
-// without personalization consent (it carries the consent record); may be null.
+// without personalization consent (it carries the consent record); may be null. A policy with a
+// targeting condition is in effect only when `targeting` finds it true; a condition that cannot be
+// evaluated (error, step budget) keeps the policy in effect: fail closed (docs/compliance.md).
+// Null `targeting`: conditions are not evaluated and every policy applies.
 PolicyState prepare_policies(const Snapshot& snap, const Request& req, const Profile* profile, SegmentTest in_segment,
-                             const void* segment_ctx, Arena& arena);
+                             const void* segment_ctx, Targeting* targeting, Arena& arena);
 
 // The first policy (by index) in effect with `effect` that covers `item`, or -1.
 int32_t policy_covering(const PolicyState& ps, const Snapshot& snap, uint32_t item, PolicyEffect effect);
