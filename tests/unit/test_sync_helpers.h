@@ -60,6 +60,14 @@ class TempDir {
 };
 
 // Every message joined by newlines (for CHECK output and substring search).
+// Runs a CLI command's entry point (cmd_keys, cmd_publish, ...) with `v` as its argv.
+inline int run_cmd(int (*cmd)(int, char**), std::vector<std::string> v) {
+  std::vector<char*> p;
+  for (std::string& s : v) p.push_back(s.data());
+  p.push_back(nullptr);
+  return cmd(static_cast<int>(v.size()), p.data());
+}
+
 inline std::string joined(const ErrorList& errors) {
   std::string s;
   for (const std::string& m : errors.messages()) s += m + "\n";

@@ -16,13 +16,6 @@ using namespace tailor::sync::test;
 
 namespace {
 
-int run(int (*cmd)(int, char**), std::vector<std::string> v) {
-  std::vector<char*> p;
-  for (std::string& s : v) p.push_back(s.data());
-  p.push_back(nullptr);
-  return cmd(static_cast<int>(v.size()), p.data());
-}
-
 // Runs `tailor keys ARGS` with stdout captured; returns what it printed, `rc` the exit code.
 std::string keys(std::vector<std::string> args, int& rc) {
   args.insert(args.begin(), "keys");
@@ -31,7 +24,7 @@ std::string keys(std::vector<std::string> args, int& rc) {
   REQUIRE(tmp);
   const int saved = dup(fileno(stdout));
   dup2(fileno(tmp), fileno(stdout));
-  rc = run(cmd_keys, args);
+  rc = run_cmd(cmd_keys, args);
   std::fflush(stdout);
   dup2(saved, fileno(stdout));
   close(saved);
@@ -52,7 +45,7 @@ std::string trimmed(std::string s) {
 
 TEST_CASE("sync keys: prints tailor.json signing as every adapter's settings, hex recommended") {
   TempDir dir;
-  for (const char* k : {"alice", "bob"}) REQUIRE(run(cmd_keygen, {"keygen", "--out", (dir / k).string()}) == kExitOk);
+  for (const char* k : {"alice", "bob"}) REQUIRE(run_cmd(cmd_keygen, {"keygen", "--out", (dir / k).string()}) == kExitOk);
   const std::string a = trimmed(dir.read("alice.pub")), b = trimmed(dir.read("bob.pub"));
   nlohmann::json cfg = {{"tenant", {{"id", "northwind"}}},
                         {"signing", {{"required", 2},

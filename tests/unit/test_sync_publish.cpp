@@ -20,13 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int run(int (*cmd)(int, char**), std::vector<std::string> v) {
-  std::vector<char*> p;
-  for (std::string& s : v) p.push_back(s.data());
-  p.push_back(nullptr);
-  return cmd(static_cast<int>(v.size()), p.data());
-}
-
 // Snapshots v1, v2, v3 of the fixture tenant, keys a and b, and an empty publishing directory.
 struct PublishFixture {
   TempDir dir;
@@ -35,9 +28,9 @@ struct PublishFixture {
     write_fixture(dir);
     dir.write("tailor.json", fixture_config().dump());
     for (const char* v : {"v1", "v2", "v3"})
-      REQUIRE(run(cmd_build, {"build", "--config", (dir / "tailor.json").string(), "--out", snap(v), "--version", v}) ==
+      REQUIRE(run_cmd(cmd_build, {"build", "--config", (dir / "tailor.json").string(), "--out", snap(v), "--version", v}) ==
               kExitOk);
-    for (const char* k : {"a", "b"}) REQUIRE(run(cmd_keygen, {"keygen", "--out", (dir / "keys" / k).string()}) == kExitOk);
+    for (const char* k : {"a", "b"}) REQUIRE(run_cmd(cmd_keygen, {"keygen", "--out", (dir / "keys" / k).string()}) == kExitOk);
     tenant = fixture_config()["tenant"]["id"].get<std::string>();
   }
   std::string snap(const std::string& v) const { return (dir / (v + ".tsnap")).string(); }
@@ -45,17 +38,17 @@ struct PublishFixture {
   fs::path tenant_dir() const { return dir / "cdn" / tenant; }
   std::string pub(const char* k) const { return (dir / "keys" / (std::string(k) + ".pub")).string(); }
   int sign(const char* k, const std::string& v) const {
-    return run(cmd_sign, {"sign", snap(v), "--key", (dir / "keys" / (std::string(k) + ".key")).string()});
+    return run_cmd(cmd_sign, {"sign", snap(v), "--key", (dir / "keys" / (std::string(k) + ".key")).string()});
   }
   int publish(const std::string& v, std::vector<std::string> extra = {}) const {
     std::vector<std::string> a{"publish", snap(v), "--to", out()};
     a.insert(a.end(), extra.begin(), extra.end());
-    return run(cmd_publish, a);
+    return run_cmd(cmd_publish, a);
   }
   int rollback(std::vector<std::string> extra = {}) const {
     std::vector<std::string> a{"rollback", "--to", out(), "--tenant", tenant};
     a.insert(a.end(), extra.begin(), extra.end());
-    return run(cmd_rollback, a);
+    return run_cmd(cmd_rollback, a);
   }
   Manifest manifest() const {
     Manifest m;
@@ -179,9 +172,9 @@ TEST_CASE("sync publish: tampered, unsigned and under-signed snapshots are refus
   bytes[at + 4] = 'a';
   f.dir.write("tampered.tsnap", bytes);
   CHECK(tailor::Snapshot::open(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())).ok());
-  CHECK(run(cmd_publish, {"publish", (f.dir / "tampered.tsnap").string(), "--sig", f.snap("v2") + ".sig.json", "--to",
+  CHECK(run_cmd(cmd_publish, {"publish", (f.dir / "tampered.tsnap").string(), "--sig", f.snap("v2") + ".sig.json", "--to",
                           f.out(), "--pub", pubs, "--required", "2"}) == kExitInput);
-  CHECK(run(cmd_publish, {"publish", (f.dir / "tampered.tsnap").string(), "--sig", f.snap("v2") + ".sig.json", "--to",
+  CHECK(run_cmd(cmd_publish, {"publish", (f.dir / "tampered.tsnap").string(), "--sig", f.snap("v2") + ".sig.json", "--to",
                           f.out(), "--allow-fewer-signatures"}) == kExitInput);
   // The tenant now requires two approvers: unsigned v3 is refused, with or without keys.
   CHECK(f.publish("v3") == kExitInput);
@@ -199,16 +192,16 @@ TEST_CASE("sync publish: tampered, unsigned and under-signed snapshots are refus
 
 TEST_CASE("sync publish: usage errors exit 2, an invalid snapshot 3") {
   PublishFixture f;
-  CHECK(run(cmd_publish, {"publish", f.snap("v1")}) == kExitUsage);                        // no --to
-  CHECK(run(cmd_publish, {"publish", f.snap("v1"), "--to", "ftp:x"}) == kExitUsage);       // unknown target
+  CHECK(run_cmd(cmd_publish, {"publish", f.snap("v1")}) == kExitUsage);                        // no --to
+  CHECK(run_cmd(cmd_publish, {"publish", f.snap("v1"), "--to", "ftp:x"}) == kExitUsage);       // unknown target
   CHECK(f.publish("v1", {"--keep", "101"}) == kExitUsage);
   CHECK(f.publish("v1", {"--chunk-bytes", "0"}) == kExitUsage);
   CHECK(f.publish("v1", {"--version", "../etc"}) == kExitUsage);
   CHECK(f.publish("v1", {"--required", "1"}) == kExitUsage);  // --required without --pub
-  CHECK(run(cmd_rollback, {"rollback", "--to", f.out()}) == kExitUsage);  // no --tenant
+  CHECK(run_cmd(cmd_rollback, {"rollback", "--to", f.out()}) == kExitUsage);  // no --tenant
   f.dir.write("junk.tsnap", "not a snapshot");
-  CHECK(run(cmd_publish, {"publish", (f.dir / "junk.tsnap").string(), "--to", f.out()}) == kExitSnapshot);
-  CHECK(run(cmd_publish, {"publish", (f.dir / "missing.tsnap").string(), "--to", f.out()}) == kExitIo);
+  CHECK(run_cmd(cmd_publish, {"publish", (f.dir / "junk.tsnap").string(), "--to", f.out()}) == kExitSnapshot);
+  CHECK(run_cmd(cmd_publish, {"publish", (f.dir / "missing.tsnap").string(), "--to", f.out()}) == kExitIo);
   CHECK_FALSE(fs::exists(f.dir / "cdn"));
 }
 
@@ -236,7 +229,7 @@ TEST_CASE("sync publish: manifest parsing validates fields and reads the Worker'
 
 TEST_CASE("sync publish: --config takes the signing policy from tailor.json, --pub and --required override it") {
   PublishFixture f;
-  REQUIRE(run(cmd_keygen, {"keygen", "--out", (f.dir / "keys" / "c").string()}) == kExitOk);
+  REQUIRE(run_cmd(cmd_keygen, {"keygen", "--out", (f.dir / "keys" / "c").string()}) == kExitOk);
   std::string b_hex = f.dir.read("keys/b.pub");
   while (!b_hex.empty() && (b_hex.back() == '\n' || b_hex.back() == ' ')) b_hex.pop_back();
   nlohmann::json cfg = fixture_config();
@@ -248,7 +241,7 @@ TEST_CASE("sync publish: --config takes the signing policy from tailor.json, --p
   REQUIRE(f.sign("a", "v1") == kExitOk);
   CHECK(f.publish("v1", {"--config", config}) == kExitInput);  // under-signed: 1 of 2
   CHECK_FALSE(fs::exists(f.tenant_dir() / "manifest.json"));
-  REQUIRE(run(cmd_sign, {"sign", f.snap("v1"), "--key", (f.dir / "keys" / "c.key").string()}) == kExitOk);
+  REQUIRE(run_cmd(cmd_sign, {"sign", f.snap("v1"), "--key", (f.dir / "keys" / "c.key").string()}) == kExitOk);
   CHECK(f.publish("v1", {"--config", config}) == kExitInput);  // c is no approver of the config
   REQUIRE(f.sign("b", "v1") == kExitOk);
   REQUIRE(f.publish("v1", {"--config", config}) == kExitOk);
@@ -262,7 +255,7 @@ TEST_CASE("sync publish: --config takes the signing policy from tailor.json, --p
   CHECK(f.publish("v2", {"--config", config, "--required", "1", "--allow-fewer-signatures"}) == kExitOk);
   CHECK(f.manifest().required_signatures == 1);
   // --pub overrides the keys: c alone is trusted, K stays the config's 2 unless --required says.
-  REQUIRE(run(cmd_sign, {"sign", f.snap("v3"), "--key", (f.dir / "keys" / "c.key").string()}) == kExitOk);
+  REQUIRE(run_cmd(cmd_sign, {"sign", f.snap("v3"), "--key", (f.dir / "keys" / "c.key").string()}) == kExitOk);
   const std::string c_pub = (f.dir / "keys" / "c.pub").string();
   CHECK(f.publish("v3", {"--config", config, "--pub", c_pub}) == kExitUsage);  // 2 required of 1 key
   CHECK(f.publish("v3", {"--config", config}) == kExitInput);                  // c is not alice or bob
@@ -270,10 +263,10 @@ TEST_CASE("sync publish: --config takes the signing policy from tailor.json, --p
   CHECK(f.manifest().live.version == "v3");
 
   // Rollback: the tenant comes from the config's tenant.id, the policy from its signing.
-  CHECK(run(cmd_rollback, {"rollback", "--to", f.out(), "--config", config, "--version", "v1"}) == kExitOk);
+  CHECK(run_cmd(cmd_rollback, {"rollback", "--to", f.out(), "--config", config, "--version", "v1"}) == kExitOk);
   CHECK(f.manifest().live.version == "v1");
   CHECK(f.manifest().required_signatures == 2);
-  CHECK(run(cmd_rollback, {"rollback", "--to", f.out(), "--config", config, "--tenant", "other"}) == kExitUsage);
+  CHECK(run_cmd(cmd_rollback, {"rollback", "--to", f.out(), "--config", config, "--tenant", "other"}) == kExitUsage);
 
   // Broken policies: each a clear refusal before anything is written.
   const fs::path before = f.tenant_dir() / "manifest.json";

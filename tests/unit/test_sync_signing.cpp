@@ -49,12 +49,7 @@ struct SignFixture {
     REQUIRE(parse_envelope(dir.read("snap.tsnap.sig.json"), env, why));
     return env;
   }
-  static int run(int (*cmd)(int, char**), std::vector<std::string> v) {
-    std::vector<char*> p;
-    for (std::string& s : v) p.push_back(s.data());
-    p.push_back(nullptr);
-    return cmd(static_cast<int>(v.size()), p.data());
-  }
+  static int run(int (*cmd)(int, char**), std::vector<std::string> v) { return run_cmd(cmd, std::move(v)); }
 };
 
 std::string read_all(const std::string& path) {
