@@ -88,6 +88,8 @@ struct DiversityConfig {
   bool drop_over_cap = false;                        // "over_cap": "drop" (default "demote")
   uint16_t mmr_window = 0;                           // 0: no MMR
   float mmr_lambda = 1.0f;
+  int32_t cap_attribute = -1;      // "max_per_attribute": {"attribute", "max"}: index in attributes
+  uint16_t max_per_attribute = 0;  // (categorical, on items)
 };
 
 // A slot's per-site override (docs/tenancy.md): unset fields keep the slot's own.

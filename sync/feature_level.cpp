@@ -53,6 +53,9 @@ std::vector<SnapshotFeature> snapshot_features(const fb::Snapshot& root) {
     for (const fb::Policy* p : *policies) policy_conditions = policy_conditions || len(p->condition()) > 0;
   // Level 2 engines ignore Policy.condition (the policy always applies).
   add(policy_conditions, "policy_conditions", kFeatureLevelPolicyConditions);
+  // Level 2 engines ignore Diversity.cap_attribute (no cap on the attribute).
+  add(any_slot(root, [](const fb::Slot& s) { return s.diversity() && s.diversity()->cap_attribute() >= 0; }),
+      "diversity_attribute_caps", kFeatureLevelPolicyConditions);
   add(uses_conditions(root), "conditions", kFeatureLevelBusiness);
   add(uses_plugins(root), "plugins", kFeatureLevelBusiness);
   add(any_slot(root, [](const fb::Slot& s) { return s.diversity() != nullptr; }), "diversity", kFeatureLevelBusiness);

@@ -85,15 +85,29 @@ size_t diversify(const Snapshot& snap, const fb::Diversity& d, std::span<const u
   auto brand_count = arena.zeroed<uint32_t>(max_brand && brand && root.brands() ? root.brands()->size() : 0);
   auto category_count =
       arena.zeroed<uint32_t>(max_category && category && root.categories() ? root.categories()->size() : 0);
+  // A categorical custom attribute's codes (0xFFFFFFFF: no value, never capped).
+  const fb::Attribute* cap_attr = nullptr;
+  if (d.cap_attribute() >= 0 && d.max_per_attribute() && it.attributes() &&
+      static_cast<uint32_t>(d.cap_attribute()) < it.attributes()->size())
+    cap_attr = it.attributes()->Get(static_cast<uint32_t>(d.cap_attribute()));
+  const uint32_t* codes = cap_attr && cap_attr->codes() ? cap_attr->codes()->data() : nullptr;
+  const uint32_t max_attribute = d.max_per_attribute();
+  auto attribute_count = arena.zeroed<uint32_t>(codes && cap_attr->dict() ? cap_attr->dict()->size() : 0);
+  stats.attribute_cap = d.cap_attribute() >= 0;
+  auto attribute_of = [&](uint32_t item) -> int64_t {
+    return attribute_count.empty() || codes[item] >= attribute_count.size() ? -1 : int64_t(codes[item]);
+  };
   auto brand_of = [&](uint32_t item) { return brand_count.empty() ? -1 : brand[item]; };
   auto category_of = [&](uint32_t item) { return category_count.empty() ? -1 : category[item]; };
   auto count = [&](uint32_t item) {
     if (int32_t b = brand_of(item); b >= 0) ++brand_count[b];
     if (int32_t c = category_of(item); c >= 0) ++category_count[c];
+    if (int64_t a = attribute_of(item); a >= 0) ++attribute_count[a];
   };
   auto over_cap = [&](uint32_t item) {
     if (int32_t b = brand_of(item); b >= 0 && brand_count[b] >= max_brand) return OverCap::kBrand;
     if (int32_t c = category_of(item); c >= 0 && category_count[c] >= max_category) return OverCap::kCategory;
+    if (int64_t a = attribute_of(item); a >= 0 && attribute_count[a] >= max_attribute) return OverCap::kAttribute;
     return OverCap::kNone;
   };
   for (uint32_t p : pinned) count(p);
@@ -149,7 +163,8 @@ size_t diversify(const Snapshot& snap, const fb::Diversity& d, std::span<const u
     const uint32_t item = cand[order[pos]];
     if (OverCap why = over_cap(item); why != OverCap::kNone) {
       if (by_mmr) state[pos] = 2;
-      ++(why == OverCap::kBrand ? stats.capped_brand : stats.capped_category);
+      ++(why == OverCap::kBrand ? stats.capped_brand
+         : why == OverCap::kCategory ? stats.capped_category : stats.capped_attribute);
       blocked[nblocked] = static_cast<uint32_t>(pos);
       blocked_why[nblocked++] = why;
       continue;
@@ -196,7 +211,8 @@ void write_diversity_note(JsonWriter& w, const DiversityNote& n, uint32_t rank) 
   w.begin_object();
   w.key("score_rank"); w.integer(n.score_rank);
   if (n.over_cap != OverCap::kNone) {
-    w.key("over_cap"); w.string(n.over_cap == OverCap::kBrand ? "brand" : "category");
+    w.key("over_cap");
+    w.string(n.over_cap == OverCap::kBrand ? "brand" : n.over_cap == OverCap::kCategory ? "category" : "attribute");
   }
   if (n.mmr) {
     w.key("similarity"); w.number(n.similarity);
@@ -211,6 +227,7 @@ void write_diversity_stats(JsonWriter& w, const DiversityStats& s) {
   w.key("moved"); w.integer(s.moved);
   w.key("capped_brand"); w.integer(s.capped_brand);
   w.key("capped_category"); w.integer(s.capped_category);
+  if (s.attribute_cap) { w.key("capped_attribute"); w.integer(s.capped_attribute); }
   w.key("demoted"); w.integer(s.demoted);
   w.key("dropped"); w.integer(s.dropped);
   w.end_object();

@@ -230,6 +230,13 @@ Status Snapshot::validate(const SnapshotLimits& limits) {
       if (sl->source() > fb::SourceKind::MAX) return invalid("slot '" + std::string(sv(sl->id())) + "' source kind");
       if (const fb::Diversity* d = sl->diversity(); d && !(d->mmr_lambda() >= 0.0f && d->mmr_lambda() <= 1.0f))
         return invalid("slot '" + std::string(sv(sl->id())) + "' diversity mmr_lambda outside [0, 1]");
+      if (const fb::Diversity* d = sl->diversity(); d && d->cap_attribute() >= 0) {
+        const auto* attrs = root_->items()->attributes();
+        const fb::Attribute* a = attrs && static_cast<uint32_t>(d->cap_attribute()) < attrs->size()
+                                     ? attrs->Get(static_cast<uint32_t>(d->cap_attribute())) : nullptr;
+        if (!a || a->type() != fb::AttributeType::Categorical || !a->codes() || !a->dict() || a->codes()->size() != n)
+          return invalid("slot '" + std::string(sv(sl->id())) + "' diversity cap_attribute is not a categorical attribute");
+      }
     }
 
   if (root_->rules())

@@ -127,7 +127,7 @@ export interface ExplainDiversity {
   /** Rank without diversity. */
   score_rank: number;
   /** Demoted after the within-cap items by this cap. */
-  over_cap?: 'brand' | 'category';
+  over_cap?: 'brand' | 'category' | 'attribute';
   /** MMR: largest cosine to the items chosen before it (pins included). */
   similarity?: number;
   /** MMR: (1 - lambda) * similarity. */
@@ -194,6 +194,7 @@ export interface DecisionDiversity {
   moved: number;
   capped_brand: number;
   capped_category: number;
+  capped_attribute?: number;
   demoted: number;
   dropped: number;
 }

@@ -232,3 +232,14 @@ TEST_CASE("diversity: bad config fails the build with a located message") {
   CHECK(build_error(json::object()).find("slots[0].diversity: diversity needs at least one of") != std::string::npos);
   CHECK(build_error({{"max_per_brnd", 2}}).find("slots[0].diversity") != std::string::npos);
 }
+
+TEST_CASE("diversity: a cap on a custom attribute must name a categorical attribute on items") {
+  // The fixture declares `score` (a number): not a cap attribute.
+  CHECK(build_error({{"max_per_attribute", {{"attribute", "score"}, {"max", 2}}}})
+            .find("slots[0].diversity.max_per_attribute.attribute: attribute 'score' is not categorical") !=
+        std::string::npos);
+  CHECK(build_error({{"max_per_attribute", {{"attribute", "line"}, {"max", 2}}}})
+            .find("slots[0].diversity.max_per_attribute.attribute: unknown attribute 'line'") != std::string::npos);
+  CHECK(build_error({{"max_per_attribute", {{"attribute", "score"}}}}).find("slots[0].diversity.max_per_attribute.max") !=
+        std::string::npos);
+}

@@ -82,6 +82,16 @@ TEST_CASE("feature level: each feature above the foundation raises min_engine to
   }
 }
 
+TEST_CASE("feature level: a diversity cap on a custom attribute needs level 3") {
+  Levelled l = build_with([](json& c) {
+    c["slots"][0]["diversity"] = json::parse(R"({"max_per_attribute": {"attribute": "color", "max": 1}})");
+  });
+  CHECK(l.min_engine == kFeatureLevelPolicyConditions);
+  CHECK(l.features == V{"diversity_attribute_caps", "diversity"});
+  Engine e;
+  CHECK(e.load_snapshot(l.run.snap.bytes).ok());
+}
+
 TEST_CASE("feature level: raising min_engine changes only that field's four bytes") {
   Levelled plain = build_with([](json&) {});
   Levelled with_policy = build_with([](json& c) {

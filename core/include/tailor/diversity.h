@@ -12,7 +12,7 @@
 
 namespace tailor {
 
-enum class OverCap : uint8_t { kNone = 0, kBrand = 1, kCategory = 2 };
+enum class OverCap : uint8_t { kNone = 0, kBrand = 1, kCategory = 2, kAttribute = 3 };
 
 // What the diversity stage did to one item it placed.
 struct DiversityNote {
@@ -28,6 +28,8 @@ struct DiversityNote {
 struct DiversityStats {
   uint32_t capped_brand = 0;     // candidates the brand cap passed over
   uint32_t capped_category = 0;  // candidates the category cap passed over
+  uint32_t capped_attribute = 0; // candidates the attribute cap passed over
+  bool attribute_cap = false;    // the slot caps a custom attribute (capped_attribute is written)
   uint32_t demoted = 0;          // of those, shown after the within-cap items
   uint32_t dropped = 0;          // of those, not shown because the slot drops over-cap items
   uint32_t moved = 0;            // shown items whose rank differs from their score rank (pipeline)

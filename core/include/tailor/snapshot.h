@@ -22,7 +22,7 @@ constexpr uint32_t kEngineAbi = 1;
 // kEngineAbi (1): they read level 1 only.
 constexpr uint32_t kFeatureLevelFoundation = 1;  // catalog, strategies, slots, rules, deny lists, site scope
 constexpr uint32_t kFeatureLevelBusiness = 2;    // policies, B2B, conditions, plugins, diversity, experiments, sites
-constexpr uint32_t kFeatureLevelPolicyConditions = 3;  // policies with a targeting condition
+constexpr uint32_t kFeatureLevelPolicyConditions = 3;  // policy conditions, diversity caps on attributes
 constexpr uint32_t kFeatureLevel = kFeatureLevelPolicyConditions;  // the highest level this engine reads
 constexpr uint32_t kMissingCode = 0xFFFFFFFFu;
 // Declared profile traits (Snapshot.profile_attributes), each at most once in every profile.
