@@ -62,20 +62,9 @@ json base_config() {
   })");
 }
 
-struct Built {
-  TempDir dir;
-  BuildRun run;
-  Engine engine;
-};
+using Built = st::BuiltEngine;
 
-void build(Built& b, const json& cfg) {
-  b.dir.write("categories.csv", kCategories);
-  b.dir.write("items.csv", kItems);
-  b.run = build_in(b.dir, cfg);
-  INFO(joined(b.run.errors));
-  REQUIRE(b.run.ok);
-  REQUIRE(b.engine.load_snapshot(b.run.snap.bytes).ok());
-}
+void build(Built& b, const json& cfg) { st::build_and_load(b, cfg, {{"categories.csv", kCategories}, {"items.csv", kItems}}); }
 
 json run_decide(Built& b, const std::string& request, const ct::Bytes* profile = nullptr) {
   Status st = b.engine.decide(request, profile ? profile->span() : std::span<const uint8_t>());

@@ -47,19 +47,9 @@ json config(const json& diversity, const std::string& format = "f32") {
   return c;
 }
 
-struct Built {
-  st::TempDir dir;
-  st::BuildRun run;
-  Engine engine;
-};
+using Built = st::BuiltEngine;
 
-void build(Built& b, const json& cfg) {
-  b.dir.write("items.csv", kItems);
-  b.run = st::build_in(b.dir, cfg);
-  INFO(st::joined(b.run.errors));
-  REQUIRE(b.run.ok);
-  REQUIRE(b.engine.load_snapshot(b.run.snap.bytes).ok());
-}
+void build(Built& b, const json& cfg) { st::build_and_load(b, cfg, {{"items.csv", kItems}}); }
 
 json decide(Built& b, const std::string& request = R"({"slots": ["top"]})") {
   Status s = b.engine.decide(request, {});

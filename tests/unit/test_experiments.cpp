@@ -54,19 +54,9 @@ json base_config() {
   })");
 }
 
-struct Built {
-  TempDir dir;
-  BuildRun run;
-  Engine engine;
-};
+using Built = st::BuiltEngine;
 
-void build(Built& b, const json& cfg) {
-  b.dir.write("items.csv", kItems);
-  b.run = build_in(b.dir, cfg);
-  INFO(joined(b.run.errors));
-  REQUIRE(b.run.ok);
-  REQUIRE(b.engine.load_snapshot(b.run.snap.bytes).ok());
-}
+void build(Built& b, const json& cfg) { st::build_and_load(b, cfg, {{"items.csv", kItems}}); }
 
 json run_decide(Built& b, const json& request) {
   Status s = b.engine.decide(request.dump(), std::span<const uint8_t>());

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -108,6 +109,24 @@ inline std::string check_build_failed(const BuildRun& run, std::string_view need
   CHECK_FALSE(run.ok);
   CHECK(has_error(run.errors, needle));
   return all;
+}
+
+// A tenant built into its own temp dir and loaded into its own engine.
+struct BuiltEngine {
+  TempDir dir;
+  BuildRun run;
+  Engine engine;
+};
+
+// Writes `files` ({name, content}) into b.dir, builds `config` there and loads the snapshot into
+// b.engine; the build's errors are shown when it fails.
+inline void build_and_load(BuiltEngine& b, const nlohmann::json& config,
+                           std::initializer_list<std::pair<const char*, std::string_view>> files) {
+  for (const auto& [name, content] : files) b.dir.write(name, content);
+  b.run = build_in(b.dir, config);
+  INFO(joined(b.run.errors));
+  REQUIRE(b.run.ok);
+  REQUIRE(b.engine.load_snapshot(b.run.snap.bytes).ok());
 }
 
 // Loads a built snapshot into a fresh engine and decides `request` (which must succeed).
